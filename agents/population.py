@@ -1,0 +1,286 @@
+"""Customers as a structure of arrays.
+
+A :class:`CustomerPopulation` holds one row per customer and never one Python
+object per customer. Segment parameters describe the distributions each
+customer's subjective weights, price sensitivity, budget, loss aversion and
+need/want flag are drawn from (MODEL.md §4); per-firm and per-offer state
+(awareness, bond, reference price) lives in the same object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from sim.params import FROZEN
+from sim.validation import (
+    ConfigError,
+    check_finite,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_probability,
+    check_range,
+)
+
+__all__ = ["SegmentParams", "PopulationParams", "CustomerPopulation", "AwarenessState"]
+
+
+class AwarenessState:
+    """Codes of the per (customer, firm) awareness state (MODEL.md §5)."""
+
+    OUTSIDER, EDGE, INSIDER = 0, 1, 2
+    NAMES = ("outsider", "edge", "insider")
+
+
+@dataclasses.dataclass(**FROZEN)
+class SegmentParams:
+    """Distributions one a-priori customer segment is drawn from.
+
+    Either ``weights`` (mean weights over value dimensions, normalised to the
+    simplex; customers draw Dirichlet weights around them) or ``valuations``
+    (a willingness-to-pay table: offer name -> money value) describes what the
+    segment values.
+    """
+
+    name: str
+    share: float
+    weights: Mapping[str, float] | None = None
+    weight_concentration: float = 20.0
+    valuations: Mapping[str, float] | None = None
+    valuation_spread: float = 0.0
+    price_sensitivity: float = 0.07
+    price_sensitivity_spread: float = 0.3
+    budget: float = 100.0
+    budget_spread: float = 0.4
+    loss_aversion: float = 2.0
+    loss_aversion_spread: float = 0.3
+    need_share: float = 0.5
+    purchase_rate: float = 0.25
+    outside_utility: float = 0.0
+    price_quality_share: float = 0.0
+    expectation: float = 5.0
+
+    def __post_init__(self) -> None:
+        check_probability("share", self.share)
+        if self.weights is not None:
+            for k, v in self.weights.items():
+                check_nonnegative(f"weights.{k}", v)
+            if sum(self.weights.values()) <= 0:
+                raise ConfigError("weights", dict(self.weights), "non-negative weights, sum > 0")
+        if self.valuations is not None:
+            for k, v in self.valuations.items():
+                check_nonnegative(f"valuations.{k}", v)
+        check_positive("weight_concentration", self.weight_concentration)
+        check_nonnegative("valuation_spread", self.valuation_spread)
+        check_positive("price_sensitivity", self.price_sensitivity)
+        check_nonnegative("price_sensitivity_spread", self.price_sensitivity_spread)
+        check_positive("budget", self.budget)
+        check_nonnegative("budget_spread", self.budget_spread)
+        check_range("loss_aversion", self.loss_aversion, 1.0, 10.0)
+        check_nonnegative("loss_aversion_spread", self.loss_aversion_spread)
+        check_probability("need_share", self.need_share)
+        check_range("purchase_rate", self.purchase_rate, 0.0, 1.0, low_open=True)
+        check_finite("outside_utility", self.outside_utility)
+        check_probability("price_quality_share", self.price_quality_share)
+        check_finite("expectation", self.expectation)
+
+
+@dataclasses.dataclass(**FROZEN)
+class PopulationParams:
+    """The whole customer population and how the economy reaches it.
+
+    ``budget_elasticity`` and ``sensitivity_elasticity`` scale how a falling
+    economy index shrinks budgets and raises price sensitivity; each customer's
+    exposure is ``hardship = (median budget / budget) ** hardship_exponent``, so
+    lower budgets are hit harder. ``want_deferral`` is how strongly customers
+    buying a *want* (not a need) leave the market in a downturn.
+    """
+
+    n_customers: int
+    segments: Mapping[str, SegmentParams]
+    budget_elasticity: float = 1.5
+    sensitivity_elasticity: float = 1.0
+    hardship_exponent: float = 0.5
+    want_deferral: float = 2.0
+
+    def __post_init__(self) -> None:
+        check_int("n_customers", self.n_customers, low=1)
+        if not self.segments:
+            raise ConfigError("segments", {}, "at least one segment")
+        total = sum(s.share for s in self.segments.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ConfigError("segments.*.share", round(total, 9), "shares summing to 1")
+        check_nonnegative("budget_elasticity", self.budget_elasticity)
+        check_nonnegative("sensitivity_elasticity", self.sensitivity_elasticity)
+        check_range("hardship_exponent", self.hardship_exponent, 0.0, 5.0)
+        check_nonnegative("want_deferral", self.want_deferral)
+
+    @property
+    def segment_names(self) -> tuple[str, ...]:
+        return tuple(self.segments)
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class CustomerPopulation:
+    """Customers as a structure of arrays (one row per customer).
+
+    Attributes
+    ----------
+    segment : ndarray of int16, shape (customer,)
+    weights : ndarray of float32, shape (customer, dimension)
+        Subjective weights over value dimensions (rows on the simplex).
+    price_sensitivity : ndarray of float32, shape (customer,)
+        Base price sensitivity alpha_i (utility per currency unit).
+    budget : ndarray of float32, shape (customer,)
+        Base budget y_i (currency).
+    hardship : ndarray of float32, shape (customer,)
+        Exposure to the economy index (higher for lower budgets).
+    loss_aversion : ndarray of float32, shape (customer,)
+    need : ndarray of bool, shape (customer,)
+        True if the category is a need for the customer, False if a want.
+    purchase_rate : ndarray of float32, shape (customer,)
+        Probability of being in the market in a normal period.
+    outside_utility : ndarray of float32, shape (customer,)
+    infers_quality : ndarray of bool, shape (customer,)
+        Customer reads a price cut as a quality signal.
+    valuation_scale : ndarray of float32, shape (customer,)
+        Individual multiplier of the segment's valuation table.
+    expectation : ndarray of float32, shape (customer,)
+        Benefit the customer expects from a purchase.
+    awareness : ndarray of int8, shape (customer, firm)
+        :class:`AwarenessState` code per firm.
+    bond : ndarray of float32, shape (customer, firm)
+        Relationship stock in [0, 1].
+    last_purchase : ndarray of int32, shape (customer, firm)
+        Period of the last purchase from the firm (-1_000_000 if never).
+    promoter : ndarray of int8, shape (customer, firm)
+        Sign of the last experience with the firm (+1, 0, -1).
+    reference_price : ndarray of float32, shape (customer, offer)
+    """
+
+    segment: np.ndarray
+    weights: np.ndarray
+    price_sensitivity: np.ndarray
+    budget: np.ndarray
+    hardship: np.ndarray
+    loss_aversion: np.ndarray
+    need: np.ndarray
+    purchase_rate: np.ndarray
+    outside_utility: np.ndarray
+    infers_quality: np.ndarray
+    valuation_scale: np.ndarray
+    expectation: np.ndarray
+    awareness: np.ndarray
+    bond: np.ndarray
+    last_purchase: np.ndarray
+    promoter: np.ndarray
+    reference_price: np.ndarray
+
+    NEVER = -1_000_000
+
+    @property
+    def n_customers(self) -> int:
+        return self.segment.shape[0]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the population's arrays."""
+        return sum(getattr(self, f.name).nbytes for f in dataclasses.fields(self))
+
+    @classmethod
+    def draw(
+        cls,
+        params: PopulationParams,
+        *,
+        dimensions: Sequence[str],
+        list_price: np.ndarray,
+        initial_awareness: np.ndarray,
+        initial_insiders: np.ndarray,
+        rng: np.random.Generator,
+    ) -> CustomerPopulation:
+        """Draw a population.
+
+        Parameters
+        ----------
+        params : PopulationParams
+        dimensions : sequence of str, shape (dimension,)
+            Names of the value dimensions.
+        list_price : ndarray, shape (offer,)
+            Initial reference prices.
+        initial_awareness, initial_insiders : ndarray, shape (firm,)
+            Share of customers aware of (edge or insider) / insiders of each firm.
+        rng : numpy.random.Generator
+            The population stream.
+        """
+        n = params.n_customers
+        segs = list(params.segments.values())
+        shares = np.array([s.share for s in segs])
+        segment = rng.choice(len(segs), size=n, p=shares / shares.sum()).astype(np.int16)
+        dims = list(dimensions)
+
+        def per_segment(attr: str) -> np.ndarray:
+            return np.array([getattr(s, attr) for s in segs], dtype=np.float64)[segment]
+
+        mean_w = np.empty((len(segs), len(dims)))
+        for k, s in enumerate(segs):
+            w = np.array([(s.weights or {}).get(d, 0.0) for d in dims]) if s.weights else None
+            mean_w[k] = w / w.sum() if w is not None else 1.0 / len(dims)
+        conc = per_segment("weight_concentration")
+        # Dirichlet around the segment mean via normalised gammas (vectorised).
+        alpha = np.maximum(mean_w[segment] * conc[:, None], 1e-3)
+        g = rng.standard_gamma(alpha)
+        weights = (g / g.sum(axis=1, keepdims=True)).astype(np.float32)
+
+        def lognormal(median: str, spread: str) -> np.ndarray:
+            z = rng.standard_normal(n)
+            return per_segment(median) * np.exp(per_segment(spread) * z)
+
+        price_sensitivity = lognormal("price_sensitivity", "price_sensitivity_spread")
+        budget = lognormal("budget", "budget_spread")
+        loss = np.clip(
+            per_segment("loss_aversion")
+            + per_segment("loss_aversion_spread") * rng.standard_normal(n), 1.0, 10.0,
+        )
+        need = rng.random(n) < per_segment("need_share")
+        infers = rng.random(n) < per_segment("price_quality_share")
+        vscale = np.exp(per_segment("valuation_spread") * rng.standard_normal(n))
+        hardship = np.clip(
+            (np.median(budget) / budget) ** params.hardship_exponent, 0.1, 10.0
+        )
+
+        n_firms = initial_awareness.shape[0]
+        u = rng.random((n, n_firms))
+        awareness = np.where(
+            u < initial_insiders,
+            AwarenessState.INSIDER,
+            np.where(u < initial_awareness, AwarenessState.EDGE, AwarenessState.OUTSIDER),
+        ).astype(np.int8)
+        insider = awareness == AwarenessState.INSIDER
+        bond = np.where(insider, 0.5, 0.0).astype(np.float32)
+        last = np.where(insider, 0, cls.NEVER).astype(np.int32)
+        promoter = insider.astype(np.int8)
+        f32 = np.float32
+        return cls(
+            segment=segment,
+            weights=weights,
+            price_sensitivity=price_sensitivity.astype(f32),
+            budget=budget.astype(f32),
+            hardship=hardship.astype(f32),
+            loss_aversion=loss.astype(f32),
+            need=need,
+            purchase_rate=per_segment("purchase_rate").astype(f32),
+            outside_utility=per_segment("outside_utility").astype(f32),
+            infers_quality=infers,
+            valuation_scale=vscale.astype(f32),
+            expectation=per_segment("expectation").astype(f32),
+            awareness=awareness,
+            bond=bond,
+            last_purchase=last,
+            promoter=promoter,
+            reference_price=np.broadcast_to(
+                np.asarray(list_price, dtype=f32), (n, list_price.shape[0])
+            ).copy(),
+        )

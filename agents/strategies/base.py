@@ -1,0 +1,80 @@
+"""The Strategy contract: a firm's pricing policy (STYLE.md §5).
+
+A strategy is a small frozen parameter object. Each period it receives an
+:class:`Observation` (only what a firm could know: its own prices, sales and
+costs, rivals' posted prices, possibly lagged, and the economy index), its own
+state from last period, and a generator; it returns a :class:`Decision` and its
+new state. State is explicit and returned, never hidden in the object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+__all__ = ["Observation", "Decision", "Strategy"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Observation:
+    """The public market state a firm sees when it sets this period's prices.
+
+    Attributes
+    ----------
+    period : int
+        The period being decided.
+    economy_index : float
+        Last period's economy index (1 = normal).
+    rung : ndarray of int, shape (own_offer,)
+        Ladder rung of each own offer (0 = lowest).
+    unit_cost : ndarray, shape (own_offer,)
+        This period's unit cost of each own offer.
+    list_price : ndarray, shape (own_offer,)
+    price : ndarray, shape (own_offer,)
+        Own prices posted last period.
+    units : ndarray, shape (own_offer,)
+        Own units sold last period.
+    share : float
+        Own share of last period's purchases.
+    rival_price : ndarray, shape (rival_offer,)
+        Rivals' posted prices as the firm sees them (after the information lag).
+    rival_rung : ndarray of int, shape (rival_offer,)
+    """
+
+    period: int
+    economy_index: float
+    rung: np.ndarray
+    unit_cost: np.ndarray
+    list_price: np.ndarray
+    price: np.ndarray
+    units: np.ndarray
+    share: float
+    rival_price: np.ndarray
+    rival_rung: np.ndarray
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Decision:
+    """What a firm posts this period.
+
+    Attributes
+    ----------
+    price : ndarray, shape (own_offer,)
+    """
+
+    price: np.ndarray
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """A pricing policy: ``decide(observation, state, rng) -> (decision, state)``."""
+
+    kind: ClassVar[str]
+
+    def initial_state(self) -> Any: ...
+
+    def decide(
+        self, observation: Observation, state: Any, rng: np.random.Generator
+    ) -> tuple[Decision, Any]: ...

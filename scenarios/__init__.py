@@ -1,0 +1,3 @@
+"""Scenario building: config layer, drivers, specs and the command line."""
+
+__all__: list[str] = []

@@ -1,0 +1,144 @@
+"""The config layer: Hydra composition in, validated :class:`ScenarioSpec` out.
+
+Only this module and the command line import Hydra/OmegaConf; the engine
+takes plain parameter objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf, open_dict
+
+from agents.firm import FirmParams
+from agents.population import PopulationParams
+from scenarios.spec import ScenarioSpec
+from sim.market import MarketParams
+from sim.params import from_mapping
+from sim.validation import ConfigError
+
+__all__ = ["CONFIG_DIR", "load_config", "build_scenario", "plain", "group_options"]
+
+
+def _config_dir() -> Path:
+    packaged = Path(__file__).resolve().parent / "configs"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[1] / "configs"
+
+
+#: Where the project's Hydra config groups live.
+CONFIG_DIR = _config_dir()
+
+#: Top-level keys of a scenario config.
+TOP_LEVEL = ("market", "population", "firms", "economy", "n_periods", "seed", "replicate",
+             "overrides")
+
+
+def load_config(overrides: Sequence[str] = ()) -> DictConfig:
+    """Compose the project's configs with Hydra override strings.
+
+    Parameters
+    ----------
+    overrides : sequence of str
+        e.g. ``["economy=steady", "population.n_customers=20000", "seed=3"]``.
+
+    Returns
+    -------
+    DictConfig
+        The composed config; ``cfg.overrides`` records the overrides.
+
+    Raises
+    ------
+    ConfigError
+        For an unknown option, a misspelled key or a malformed override.
+    """
+    from hydra import compose, initialize_config_dir
+
+    overrides = [str(o) for o in overrides]
+    try:
+        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            cfg = compose(config_name="config", overrides=overrides)
+    except Exception as exc:  # Hydra's many error types -> one line
+        raise hydra_error(exc) from None
+    with open_dict(cfg):
+        cfg.overrides = overrides
+    return cfg
+
+
+def hydra_error(exc: BaseException) -> ConfigError:
+    """A Hydra composition error as a one-line :class:`ConfigError`."""
+    msg = str(exc)
+    cause = str(exc.__cause__) if exc.__cause__ else ""
+    lines = [ln.strip() for ln in msg.splitlines() if ln.strip()]
+    if "Could not find" in msg and "'" in msg:
+        missing = msg.split("Could not find '", 1)[1].split("'", 1)[0]
+        group, _, option = missing.rpartition("/")
+        options = [ln for ln in lines if not ln.endswith(":") and "Could not" not in ln
+                   and not ln.startswith("In ")]
+        allowed = "one of " + ", ".join(options) if options else "an existing config option"
+        return ConfigError(group or "config", option, allowed)
+    if "not in struct" in cause or "not in struct" in msg:
+        key = msg.split("'", 2)[1] if msg.count("'") >= 2 else msg
+        return ConfigError(key, "unknown key", "a key that exists in the config "
+                           "(check the spelling; see `valuesim run --cfg job`)")
+    text = " ".join(lines[:2]) + (f" ({cause.splitlines()[0]})" if cause else "")
+    return ConfigError("override", text, "a valid Hydra override such as key=value")
+
+
+def plain(cfg: Any) -> dict:
+    """Resolve a DictConfig (or mapping) to plain Python containers."""
+    if isinstance(cfg, (DictConfig, ListConfig)):
+        try:
+            return OmegaConf.to_container(cfg, resolve=True)
+        except Exception as exc:
+            raise ConfigError("config", str(exc).splitlines()[0], "resolvable values") from None
+    if isinstance(cfg, Mapping):
+        return dict(cfg)
+    raise ConfigError("config", type(cfg).__name__, "a DictConfig, mapping or ScenarioSpec")
+
+
+def build_scenario(cfg: Any) -> ScenarioSpec:
+    """Validate a composed config and build the :class:`ScenarioSpec` it describes.
+
+    Raises
+    ------
+    ConfigError
+        Naming the first invalid field, its value and what is allowed.
+    """
+    data = plain(cfg)
+    for key in data:
+        if key not in TOP_LEVEL:
+            raise ConfigError(key, "unknown key", "one of " + ", ".join(TOP_LEVEL))
+    for key in ("market", "population", "firms"):
+        if key not in data:
+            raise ConfigError(key, "missing", f"a {key} section")
+    firms = data["firms"]
+    if not isinstance(firms, Mapping) or not firms:
+        raise ConfigError("firms", firms, "a mapping of at least one firm name to its parameters")
+    return ScenarioSpec(
+        market=from_mapping(MarketParams, data["market"] or {}, "market"),
+        population=from_mapping(PopulationParams, data["population"], "population"),
+        firms={str(k): _firm(k, v) for k, v in firms.items()},
+        economy=_economy(data.get("economy", {"kind": "steady"})),
+        n_periods=data.get("n_periods", 52),
+        seed=data.get("seed", 0),
+        replicate=data.get("replicate", 0),
+    )
+
+
+def _firm(name: Any, data: Any) -> FirmParams:
+    if not isinstance(data, Mapping):
+        raise ConfigError(f"firms.{name}", data, "a mapping of firm parameters")
+    return from_mapping(FirmParams, {"name": str(name), **data}, f"firms.{name}")
+
+
+def _economy(data: Any):
+    from scenarios.economy import build
+
+    return build(data, "economy")
+
+
+def group_options(group: str) -> tuple[str, ...]:
+    """Option names of a config group (the YAML files in ``configs/<group>/``)."""
+    return tuple(sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml")))

@@ -1,0 +1,113 @@
+"""Economy drivers: exogenous paths of the economy index e_t (1 = normal times).
+
+A driver is a frozen parameter object with ``path(n_periods) -> ndarray``;
+the index shrinks budgets and raises price sensitivity (MODEL.md §4) and
+defers purchases of wants.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+import numpy as np
+
+from sim.params import FROZEN, from_mapping
+from sim.validation import ConfigError, check_choice, check_int, check_probability, check_range
+
+__all__ = ["Driver", "Steady", "Downturn", "DRIVERS", "build"]
+
+
+@runtime_checkable
+class Driver(Protocol):
+    """An exogenous time path."""
+
+    kind: ClassVar[str]
+
+    def path(self, n_periods: int) -> np.ndarray: ...
+
+
+@dataclasses.dataclass(**FROZEN)
+class Steady:
+    """A constant economy index."""
+
+    kind: ClassVar[str] = "steady"
+    level: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_range("level", self.level, 0.0, 10.0, low_open=True)
+
+    def path(self, n_periods: int) -> np.ndarray:
+        """Economy index, shape (period,)."""
+        return np.full(n_periods, self.level, dtype=np.float64)
+
+
+SHAPES = ("V", "U", "L", "W")
+
+
+@dataclasses.dataclass(**FROZEN)
+class Downturn:
+    """A downturn of ``depth`` starting at ``onset``, lasting ``duration`` periods.
+
+    ``shape`` is the recovery shape: V (straight down and up), U (quick drop,
+    flat bottom, quick recovery), L (quick drop, slow partial climb), W (two
+    dips). ``recovery`` is the share of the loss regained by the end of the
+    window; the index stays there afterwards.
+
+    Examples
+    --------
+    >>> Downturn(depth=0.2, onset=2, duration=4, shape="V").path(8).round(2).tolist()
+    [1.0, 1.0, 1.0, 0.9, 0.8, 0.9, 1.0, 1.0]
+    """
+
+    kind: ClassVar[str] = "downturn"
+    depth: float = 0.15
+    onset: int = 12
+    duration: int = 16
+    shape: str = "U"
+    recovery: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_range("depth", self.depth, 0.0, 1.0, high_open=True)
+        check_int("onset", self.onset, low=0)
+        check_int("duration", self.duration, low=1)
+        check_choice("shape", self.shape, SHAPES)
+        check_probability("recovery", self.recovery)
+
+    def dip(self, x: np.ndarray) -> np.ndarray:
+        """Fraction of ``depth`` lost at window position x in [0, 1]."""
+        tri = lambda z: np.clip(1 - np.abs(2 * z - 1), 0, 1)  # noqa: E731
+        ramp = {
+            "V": tri(x),
+            "U": np.clip(np.minimum(x / 0.2, (1 - x) / 0.2), 0, 1),
+            "L": np.where(x < 0.2, x / 0.2, 1 - (x - 0.2) / 0.8),
+            "W": np.where(x < 0.5, tri(2 * x), tri(2 * x - 1)),
+        }[self.shape]
+        trough = {"V": 0.5, "U": 0.2, "L": 0.2, "W": 0.75}[self.shape]
+        floor = (1 - self.recovery) * (x >= trough)
+        return np.maximum(np.clip(ramp, 0, 1), floor)
+
+    def path(self, n_periods: int) -> np.ndarray:
+        """Economy index, shape (period,)."""
+        t = np.arange(n_periods, dtype=np.float64)
+        x = (t - self.onset) / self.duration
+        inside = (x >= 0) & (x <= 1)
+        dip = np.where(inside, self.dip(np.clip(x, 0, 1)), 0.0)
+        dip = np.where(x > 1, 1 - self.recovery, dip)
+        return 1.0 - self.depth * dip
+
+
+#: Drivers by ``kind``.
+DRIVERS: dict[str, type] = {d.kind: d for d in (Steady, Downturn)}
+
+
+def build(data: Mapping[str, Any] | Driver, path: str = "economy") -> Driver:
+    """Build an economy driver from ``{kind: ..., <its parameters>}``."""
+    if isinstance(data, Driver):
+        return data
+    if not isinstance(data, Mapping) or data.get("kind") not in DRIVERS:
+        kind = data.get("kind") if isinstance(data, Mapping) else data
+        raise ConfigError(f"{path}.kind", kind, "one of " + ", ".join(DRIVERS))
+    params = {k: v for k, v in data.items() if k != "kind"}
+    return from_mapping(DRIVERS[data["kind"]], params, path)

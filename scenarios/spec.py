@@ -1,0 +1,66 @@
+"""A fully specified what-if: market + population + firms (with strategies) + economy + horizon."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from agents.firm import FirmParams, OfferBook
+from agents.population import PopulationParams
+from scenarios import economy as economy_drivers
+from sim.market import MarketParams
+from sim.params import FROZEN
+from sim.validation import ConfigError, check_int
+
+__all__ = ["ScenarioSpec"]
+
+
+@dataclasses.dataclass(**FROZEN)
+class ScenarioSpec:
+    """Everything one run needs; ``seed`` and ``replicate`` name its random streams.
+
+    Attributes
+    ----------
+    market : MarketParams
+    population : PopulationParams
+    firms : Mapping[str, FirmParams]
+        Firms by name, in market order.
+    economy : Driver
+        Path of the economy index.
+    n_periods : int
+    seed : int
+        The run's entropy.
+    replicate : int
+        Selects an independent child stream of ``seed``.
+    """
+
+    market: MarketParams
+    population: PopulationParams
+    firms: Mapping[str, FirmParams]
+    economy: Any = dataclasses.field(default_factory=economy_drivers.Steady)
+    n_periods: int = 52
+    seed: int = 0
+    replicate: int = 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "economy", economy_drivers.build(self.economy))
+        check_int("n_periods", self.n_periods, low=1)
+        check_int("seed", self.seed, low=0)
+        check_int("replicate", self.replicate, low=0)
+        if not self.firms:
+            raise ConfigError("firms", {}, "at least one firm")
+        dims = self.market.value_dimensions
+        offers = OfferBook.from_firms(tuple(self.firms.values()), dims)
+        for sname, seg in self.population.segments.items():
+            for k in seg.weights or {}:
+                if k not in dims:
+                    raise ConfigError(f"population.segments.{sname}.weights.{k}",
+                                      "unknown value dimension", "one of " + ", ".join(dims))
+            for k in seg.valuations or {}:
+                if k not in offers.name:
+                    raise ConfigError(f"population.segments.{sname}.valuations.{k}",
+                                      "unknown offer", "one of " + ", ".join(offers.name))
+
+    def offer_book(self) -> OfferBook:
+        return OfferBook.from_firms(tuple(self.firms.values()), self.market.value_dimensions)
