@@ -60,24 +60,30 @@ def load_config(overrides: Sequence[str] = ()) -> DictConfig:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             cfg = compose(config_name="config", overrides=overrides)
     except Exception as exc:  # Hydra's many error types -> one line
-        raise hydra_error(exc) from None
+        raise hydra_error(exc, overrides) from None
     with open_dict(cfg):
         cfg.overrides = overrides
     return cfg
 
 
-def hydra_error(exc: BaseException) -> ConfigError:
+def hydra_error(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:
     """A Hydra composition error as a one-line :class:`ConfigError`."""
-    msg = str(exc)
+    msg = str(exc).split("Config search path:")[0]
     cause = str(exc.__cause__) if exc.__cause__ else ""
     lines = [ln.strip() for ln in msg.splitlines() if ln.strip()]
     if "Could not find" in msg and "'" in msg:
         missing = msg.split("Could not find '", 1)[1].split("'", 1)[0]
         group, _, option = missing.rpartition("/")
+        group = group.lstrip("/")
         options = [ln for ln in lines if not ln.endswith(":") and "Could not" not in ln
                    and not ln.startswith("In ")]
         allowed = "one of " + ", ".join(options) if options else "an existing config option"
-        return ConfigError(group or "config", option, allowed)
+        field = group or "config"
+        for o in overrides:  # name the field as the user wrote it (package after '@')
+            key, _, value = o.partition("=")
+            if value == option and key.lstrip("+~").split("@")[0] == group:
+                field = key.split("@")[-1]
+        return ConfigError(field, option, allowed)
     if "not in struct" in cause or "not in struct" in msg:
         key = msg.split("'", 2)[1] if msg.count("'") >= 2 else msg
         return ConfigError(key, "unknown key", "a key that exists in the config "

@@ -1,0 +1,145 @@
+"""``valuesim``: the command line.
+
+``valuesim run [hydra overrides]`` validates the composed config before
+anything runs or is written (a bad value stops with a one-line error and exit
+status 2), then runs the scenario through Hydra so results, figures and the
+resolved config land in Hydra's output folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.validation import ConfigError
+
+__all__ = ["main"]
+
+USAGE = """usage: valuesim run [KEY=VALUE ...]
+
+Run one pricing scenario and print a per-firm comparison.
+
+  valuesim run                                   the default scenario (three ladders, downturn)
+  valuesim run economy=steady seed=3             Hydra overrides pick options and values
+  valuesim run strategy@firms.b.strategy=hold    set one firm's strategy
+  valuesim run population.n_customers=1000000
+
+Config groups (configs/): market, population, firms, strategy, economy.
+Results (results.nc) and figures go to Hydra's output folder (outputs/DATE/TIME).
+"""
+
+#: Hydra flags that take a value.
+_VALUE_FLAGS = {"--cfg", "-c", "--package", "-p", "--info", "-i", "--config-name", "-cn",
+                "--config-path", "-cp", "--config-dir", "-cd", "--experimental-rerun"}
+_log = logging.getLogger("valuesim")
+
+
+def _split(args: Sequence[str]) -> tuple[list[str], list[str]]:
+    flags, overrides, expect_value = [], [], False
+    for a in args:
+        if expect_value:
+            flags.append(a)
+            expect_value = False
+        elif a.startswith("-"):
+            flags.append(a)
+            expect_value = a in _VALUE_FLAGS
+        else:
+            overrides.append(a)
+    return flags, overrides
+
+
+def fail(error: Exception) -> int:
+    """Print a one-line error and return exit status 2."""
+    print(f"valuesim: error: {error}", file=sys.stderr)
+    return 2
+
+
+def _run_task(cfg) -> None:
+    """The Hydra task: simulate, write results and figures, print the summary."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from sim.io import write_results
+    from sim.run import simulate
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    logging.getLogger("matplotlib").setLevel(logging.WARNING)
+    hc = HydraConfig.get()
+    out = Path(hc.runtime.output_dir)
+    ds = simulate(cfg, overrides=list(hc.overrides.task), progress=True)
+    write_results(ds, out / "results.nc")
+    _figures(ds, out)
+    _print_summary(ds, out)
+
+
+def _figures(ds, out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim import plots
+
+    for name, draw in (("shares", plots.plot_offer_shares), ("prices", plots.plot_prices),
+                       ("awareness", plots.plot_awareness)):
+        fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
+        draw(ds, ax)
+        fig.savefig(out / f"{name}.png", dpi=110)
+        plt.close(fig)
+
+
+def _print_summary(ds, out: Path) -> None:
+    import sim.accessor  # noqa: F401  (registers ds.market)
+
+    table = ds.market.summary()
+    print(f"\nvaluesim: {ds.sizes['period']} periods, seed {ds.attrs['seed']}, "
+          f"replicate {ds.attrs['replicate']}\n")
+    print(table.to_string(float_format=lambda x: f"{x:,.2f}"))
+    print(f"\nresults: {out / 'results.nc'}\nfigures: {out}/{{shares,prices,awareness}}.png")
+
+
+def run(args: Sequence[str]) -> int:
+    """``valuesim run``: validate, then run under Hydra."""
+    from scenarios.config import CONFIG_DIR, build_scenario, load_config
+
+    flags, overrides = _split(args)
+    if not any(f in ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help")
+               for f in flags):
+        try:
+            build_scenario(load_config(overrides))
+        except ConfigError as err:
+            return fail(err)
+    import hydra
+
+    task = hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")(
+        _guarded(_run_task))
+    sys.argv = ["valuesim run", *args]
+    task()
+    return 0
+
+
+def _guarded(fn):
+    def wrapper(cfg) -> None:
+        try:
+            fn(cfg)
+        except ConfigError as err:
+            sys.exit(fail(err))
+    wrapper.__name__ = "valuesim"
+    return wrapper
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``valuesim`` console script."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(USAGE)
+        return 0
+    command, rest = args[0], args[1:]
+    if command != "run":
+        return fail(ConfigError("command", command, "run"))
+    return run(rest)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
