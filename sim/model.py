@@ -111,8 +111,20 @@ class MarketModel(mesa.Model):
         rate = pop.purchase_rate * np.where(pop.need, np.float32(1.0), defer)
         return np.flatnonzero(u < rate)
 
-    def _situation(self, shop: np.ndarray, price: np.ndarray, e: float,
+    def situation(self, shop: np.ndarray, price: np.ndarray, e: float,
                    wom: np.ndarray) -> ChoiceSituation:
+        """The choice situation of shoppers ``shop`` facing ``price`` at economy index ``e``.
+
+        Parameters
+        ----------
+        shop : ndarray of int, shape (shopper,)
+            Customer indices.
+        price : ndarray, shape (offer,)
+        e : float
+            Economy index.
+        wom : ndarray, shape (firm,)
+            Net word of mouth per firm.
+        """
         pop, offers, pp = self.population, self.offers, self.spec.population
         hard = pop.hardship[shop]
         budget = pop.budget[shop] * np.float32(e) ** (pp.budget_elasticity * hard)
@@ -144,7 +156,7 @@ class MarketModel(mesa.Model):
         shop = self._shoppers(e)
         uniforms = self._choice_rng.random(pop.n_customers)[shop]
         noise = self._choice_rng.standard_normal(pop.n_customers, dtype=np.float32)[shop]
-        s = self._situation(shop, price, e, wom)
+        s = self.situation(shop, price, e, wom)
         value, outside_extra = mp.value(s)
         outside = pop.outside_utility[shop] + outside_extra
         choice = choose(value, outside, s.consider, mp.noise_scale, uniforms)
