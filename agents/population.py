@@ -260,7 +260,9 @@ class CustomerPopulation:
         ).astype(np.int8)
         insider = awareness == AwarenessState.INSIDER
         bond = np.where(insider, 0.5, 0.0).astype(np.float32)
-        last = np.where(insider, 0, cls.NEVER).astype(np.int32)
+        # insiders last bought a geometric number of purchase cycles ago (no synchronised lapse)
+        since = rng.geometric(per_segment("purchase_rate")[:, None], size=(n, n_firms)) - 1
+        last = np.where(insider, -since, cls.NEVER).astype(np.int32)
         promoter = insider.astype(np.int8)
         f32 = np.float32
         return cls(

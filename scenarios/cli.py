@@ -95,7 +95,10 @@ def _print_summary(ds, out: Path) -> None:
     table = ds.market.summary()
     print(f"\nvaluesim: {ds.sizes['period']} periods, seed {ds.attrs['seed']}, "
           f"replicate {ds.attrs['replicate']}\n")
-    print(table.to_string(float_format=lambda x: f"{x:,.2f}"))
+    money = "{:,.0f}".format
+    print(table.to_string(formatters={
+        "revenue": money, "profit": money, "share": "{:.3f}".format,
+        "insiders_end": "{:,.0f}".format, "average_price": "{:,.2f}".format}))
     print(f"\nresults: {out / 'results.nc'}\nfigures: {out}/{{shares,prices,awareness}}.png")
 
 

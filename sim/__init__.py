@@ -14,7 +14,6 @@ Public API::
 """
 
 from sim.choice import OUTSIDE, choice_probabilities, choose, expected_surplus
-from sim.run import simulate
 from sim.validation import ConfigError
 
 __all__ = [
@@ -35,3 +34,10 @@ def load_config(overrides=()):
     from scenarios.config import load_config as _load
 
     return _load(overrides)
+
+
+def simulate(cfg, **kwargs):
+    """Run one scenario and return its Dataset (see :func:`sim.run.simulate`)."""
+    from sim.run import simulate as _simulate
+
+    return _simulate(cfg, **kwargs)

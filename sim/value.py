@@ -119,21 +119,29 @@ class AttributeValue:
         check_nonnegative("price_quality_elasticity", self.price_quality_elasticity)
 
     def benefit(self, s: ChoiceSituation, *, perceived: bool = True) -> np.ndarray:
-        """Benefit of each offer, shape (shopper, offer); ``perceived=False`` drops the price signal."""
+        """Benefit of each offer, shape (shopper, offer).
+
+        ``perceived=False`` drops the price-quality signal.
+        """
         b = s.weights @ s.attributes.T.astype(s.weights.dtype)
         b = b.astype(np.float64)
         table = s.valuations[s.segment]
         stated = ~np.isnan(table[:, 0]) if table.shape[1] else np.zeros(len(table), bool)
         if stated.any():
-            money = table[stated] * (s.base_price_sensitivity[stated] * s.valuation_scale[stated])[:, None]
-            b[stated] = money
+            scale = s.base_price_sensitivity[stated] * s.valuation_scale[stated]
+            b[stated] = table[stated] * scale[:, None]
         if perceived and self.price_quality_elasticity > 0 and s.infers_quality.any():
             signal = (s.price / s.list_price) ** self.price_quality_elasticity
             b = np.where(s.infers_quality[:, None], b * signal, b)
         return self.beta * b
 
     def delivered(self, s: ChoiceSituation, rows: np.ndarray, offers: np.ndarray) -> np.ndarray:
-        """True benefit (no price signal) of ``offers[k]`` to shopper ``rows[k]``, shape (buyer,)."""
+        """True benefit (no price signal) of ``offers[k]`` to shopper ``rows[k]``.
+
+        Returns
+        -------
+        ndarray, shape (buyer,)
+        """
         b = np.einsum("bd,bd->b", s.weights[rows].astype(np.float64), s.attributes[offers])
         stated = s.valuations[s.segment[rows], offers]
         money = stated * s.base_price_sensitivity[rows] * s.valuation_scale[rows]
