@@ -209,7 +209,7 @@ class MarketModel(mesa.Model):
         counts = np.stack([(pop.awareness == k).sum(axis=0) for k in range(3)], axis=1)
         self.recorder.record(
             t, economy_index=e, price=price, unit_cost=offers.unit_cost, units=units,
-            revenue=revenue, variable_cost=var_cost,
+            revenue=revenue, variable_cost=var_cost, offer_profit=revenue - var_cost,
             offer_share=units / total if total else 0.0,
             segment_units=seg_units.reshape(n_seg, n_offers),
             firm_units=f_units, firm_revenue=f_rev, firm_variable_cost=f_var,

@@ -36,6 +36,7 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("units", "period offer", "purchases", "units sold"),
     _v("revenue", "period offer", "currency", "revenue"),
     _v("variable_cost", "period offer", "currency", "variable cost of units sold"),
+    _v("offer_profit", "period offer", "currency", "gross margin (revenue - variable cost)"),
     _v("offer_share", "period offer", "1", "share of all purchases"),
     _v("segment_units", "period segment offer", "purchases", "units sold by buyer segment"),
     _v("firm_units", "period firm", "purchases", "units sold"),
