@@ -169,7 +169,15 @@ class CustomerAgent(mesa.Agent):
         return p + (c.loss_aversion - 1.0) * loss
 
     def perceived_values(self) -> tuple[list[float], float]:
-        """Perceived value of every offer, shape (offer,), and of the outside option."""
+        """Perceived value of every offer and of the outside option.
+
+        Returns
+        -------
+        values : list of float, shape (offer,)
+            V_ij for every offer on the menu (only the considered ones can be chosen).
+        outside : float
+            u0_i plus the overload term of this customer's choice set.
+        """
         m, c, t = self.model, self.row, self.model.terms
         menu = [j for j in range(m.n_offers) if c.consider[j]]
         values = []
@@ -185,11 +193,21 @@ class CustomerAgent(mesa.Agent):
         return values, c.outside_utility + t.overload * crowded
 
     def choose(self, uniform: float) -> int:
-        """Choose an offer (its index) or :data:`~sim.choice.OUTSIDE` with one U(0, 1) number.
+        """Choose one offer or nothing, by inverting the logit distribution at ``uniform``.
 
         The uniform is spent on the outside option first, then on the considered offers in
         offer order: the choice is the first one whose cumulative logit probability reaches it.
         With noise scale 0 the customer maximises surplus; a tie goes to the outside option.
+
+        Parameters
+        ----------
+        uniform : float
+            This customer's U(0, 1) number for the period.
+
+        Returns
+        -------
+        int
+            The chosen offer's index, or :data:`~sim.choice.OUTSIDE`; also kept as ``choice``.
         """
         values, outside = self.perceived_values()
         menu = [j for j in range(self.model.n_offers) if self.row.consider[j]]

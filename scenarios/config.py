@@ -42,6 +42,7 @@ def load_config(overrides: Sequence[str] = ()) -> DictConfig:
     ----------
     overrides : sequence of str
         e.g. ``["economy=steady", "population.n_customers=20000", "seed=3"]``.
+        ``key={}`` empties a mapping (Hydra alone would merge the empty mapping, a no-op).
 
     Returns
     -------
@@ -53,17 +54,35 @@ def load_config(overrides: Sequence[str] = ()) -> DictConfig:
     ConfigError
         For an unknown option, a misspelled key or a malformed override.
     """
-    from hydra import compose, initialize_config_dir
-
     overrides = [str(o) for o in overrides]
     try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=overrides)
+        cfg = _compose(overrides)
     except Exception as exc:  # Hydra's many error types -> one line
         raise hydra_error(exc, overrides) from None
     with open_dict(cfg):
+        for o in overrides:
+            key, sep, value = o.partition("=")
+            if sep and value.strip() in ("{}", "[]") and "@" not in key:
+                OmegaConf.update(cfg, key.lstrip("+"), {} if "{" in value else [],
+                                 merge=False)
         cfg.overrides = overrides
     return cfg
+
+
+def _compose(overrides: Sequence[str]) -> DictConfig:
+    from hydra import compose, initialize_config_dir
+
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        return compose(config_name="config", overrides=list(overrides))
+
+
+def _keys_at(path: str, overrides: Sequence[str]) -> list[str] | None:
+    """Keys of the mapping at dotted ``path`` in the config composed from ``overrides``."""
+    try:
+        node = OmegaConf.select(_compose(overrides), path) if path else _compose(overrides)
+    except Exception:
+        return None
+    return [str(k) for k in node] if isinstance(node, DictConfig) else None
 
 
 def hydra_error(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigError:
@@ -71,7 +90,8 @@ def hydra_error(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigErro
     msg = str(exc).split("Config search path:")[0]
     cause = str(exc.__cause__) if exc.__cause__ else ""
     lines = [ln.strip() for ln in msg.splitlines() if ln.strip()]
-    if "Could not find" in msg and "'" in msg:
+    quoted = msg.split("'")[1] if msg.count("'") >= 2 else ""
+    if "Could not find" in msg and quoted:
         missing = msg.split("Could not find '", 1)[1].split("'", 1)[0]
         group, _, option = missing.rpartition("/")
         group = group.lstrip("/")
@@ -84,10 +104,20 @@ def hydra_error(exc: BaseException, overrides: Sequence[str] = ()) -> ConfigErro
             if value == option and key.lstrip("+~").split("@")[0] == group:
                 field = key.split("@")[-1]
         return ConfigError(field, option, allowed)
+    if "Did you mean to override one of" in msg and quoted:
+        choices = msg.split("Did you mean to override one of", 1)[1].split("?")[0].strip()
+        value = next((o.partition("=")[2] for o in overrides
+                      if o.partition("=")[0].lstrip("+~") == quoted), "?")
+        return ConfigError(quoted.split("@")[-1], value,
+                           f"an existing config node: one of {choices}")
     if "not in struct" in cause or "not in struct" in msg:
-        key = msg.split("'", 2)[1] if msg.count("'") >= 2 else msg
-        return ConfigError(key, "unknown key", "a key that exists in the config "
-                           "(check the spelling; see `valuesim run --cfg job`)")
+        key = quoted or msg
+        rest = [o for o in overrides if o.partition("=")[0].lstrip("+~") != key]
+        parent = key.rpartition(".")[0]
+        keys = _keys_at(parent, rest)
+        allowed = ("one of " + ", ".join(keys) if keys else
+                   "a key that exists in the config (see `valuesim run --cfg job`)")
+        return ConfigError(key, "unknown key", allowed + "; prefix with + to add a new key")
     text = " ".join(lines[:2]) + (f" ({cause.splitlines()[0]})" if cause else "")
     return ConfigError("override", text, "a valid Hydra override such as key=value")
 

@@ -10,7 +10,7 @@ from agents.firm import FirmParams, OfferBook
 from agents.population import PopulationParams
 from scenarios import economy as economy_drivers
 from sim.market import MarketParams
-from sim.params import FROZEN
+from sim.params import FROZEN, FrozenMap
 from sim.validation import ConfigError, check_int
 
 __all__ = ["ScenarioSpec"]
@@ -45,6 +45,7 @@ class ScenarioSpec:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "economy", economy_drivers.build(self.economy))
+        object.__setattr__(self, "firms", FrozenMap(self.firms))
         check_int("n_periods", self.n_periods, low=1)
         check_int("seed", self.seed, low=0)
         check_int("replicate", self.replicate, low=0)

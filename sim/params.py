@@ -18,12 +18,42 @@ from typing import Any, TypeVar
 
 from sim.validation import ConfigError
 
-__all__ = ["from_mapping", "to_mapping", "FROZEN"]
+__all__ = ["from_mapping", "to_mapping", "FROZEN", "FrozenMap"]
 
 T = TypeVar("T")
 
 #: The options every parameter class uses (STYLE §3).
 FROZEN = dict(frozen=True, slots=True, kw_only=True)
+
+
+class FrozenMap(Mapping):
+    """An immutable, picklable, order-keeping mapping (for name-keyed parameter collections)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping | None = None) -> None:
+        object.__setattr__(self, "_data", dict(data or {}))
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._data[key]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FrozenMap is immutable")
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._data.items()))
+
+    def __reduce__(self):
+        return (FrozenMap, (self._data,))
 
 
 def _join(path: str, key: Any) -> str:
@@ -69,8 +99,8 @@ def _convert(tp: Any, value: Any, path: str) -> Any:
                 if isinstance(data, dict):
                     data.setdefault("name", str(k))
                 out[str(k)] = _convert(item, data, _join(path, k))
-            return types.MappingProxyType(out)
-        return types.MappingProxyType(
+            return FrozenMap(out)
+        return FrozenMap(
             {str(k): _convert(item, v, _join(path, k)) for k, v in value.items()}
         )
     if tp is float and isinstance(value, int) and not isinstance(value, bool):
@@ -101,8 +131,9 @@ def from_mapping(cls: type[T], data: Any, path: str = "") -> T:
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     unknown = [k for k in data if k not in fields]
     if unknown:
-        raise ConfigError(_join(path, unknown[0]), "unknown key",
-                          "one of " + ", ".join(sorted(fields)))
+        allowed = ("one of " + ", ".join(sorted(fields)) if fields
+                   else f"no keys ({cls.__name__} has no parameters)")
+        raise ConfigError(_join(path, unknown[0]), "unknown key", allowed)
     kwargs = {}
     for name, f in fields.items():
         if name in data:

@@ -64,7 +64,10 @@ def check_range(
     high_open: bool = False,
 ) -> float:
     """Return ``value`` if it lies in the interval between ``low`` and ``high``."""
-    x = check_finite(field, value)
+    x = _number(field, value)
+    if not math.isfinite(x):
+        lb, rb = ("(" if low_open else "["), (")" if high_open else "]")
+        raise ConfigError(field, value, f"a number in {lb}{low:g}, {high:g}{rb}")
     too_low = x <= low if low_open else x < low
     too_high = x >= high if high_open else x > high
     if too_low or too_high:
@@ -75,16 +78,16 @@ def check_range(
 
 def check_positive(field: str, value: Any) -> float:
     """Return ``value`` if it is a finite number > 0."""
-    x = check_finite(field, value)
-    if x <= 0:
+    x = _number(field, value)
+    if not math.isfinite(x) or x <= 0:
         raise ConfigError(field, value, "a finite number > 0")
     return x
 
 
 def check_nonnegative(field: str, value: Any) -> float:
     """Return ``value`` if it is a finite number >= 0."""
-    x = check_finite(field, value)
-    if x < 0:
+    x = _number(field, value)
+    if not math.isfinite(x) or x < 0:
         raise ConfigError(field, value, "a finite number >= 0")
     return x
 

@@ -1,4 +1,4 @@
-"""A stored golden result: the model's numbers change only on purpose (tests/data/make_golden.py)."""
+"""A stored golden result: numbers change only on purpose (see tests/data/make_golden.py)."""
 
 from __future__ import annotations
 
