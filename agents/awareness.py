@@ -49,16 +49,16 @@ def net_word_of_mouth(
 
     Parameters
     ----------
-    awareness, promoter : ndarray of int8, shape (customer, firm)
+    awareness, promoter : ndarray of int8, shape (firm, customer)
 
     Returns
     -------
     ndarray, shape (firm,), in [-negative_weight, 1]
     """
-    n = max(awareness.shape[0], 1)
+    n = max(awareness.shape[1], 1)
     insider = awareness == S.INSIDER
-    pos = (insider & (promoter > 0)).sum(axis=0)
-    neg = (insider & (promoter < 0)).sum(axis=0)
+    pos = np.count_nonzero(insider & (promoter > 0), axis=1)
+    neg = np.count_nonzero(insider & (promoter < 0), axis=1)
     return (pos - negative_weight * neg) / n
 
 
@@ -77,25 +77,26 @@ def move_awareness(
 
     Parameters
     ----------
-    awareness : ndarray of int8, shape (customer, firm)
-    bond : ndarray of float32, shape (customer, firm)
-    last_purchase : ndarray of int32, shape (customer, firm)
+    awareness : ndarray of int8, shape (firm, customer)
+    bond : ndarray of float32, shape (firm, customer)
+    last_purchase : ndarray of int32, shape (firm, customer)
     period : int
     advertising : ndarray, shape (firm,)
         Advertising reach p_f (probability per period).
     word_of_mouth : ndarray, shape (firm,)
         Net word of mouth W_f; only its positive part spreads awareness.
     params : AwarenessParams
-    uniforms : ndarray, shape (customer, firm)
+    uniforms : ndarray, shape (firm, customer)
     """
     reach = np.clip(advertising + params.word_of_mouth * np.maximum(word_of_mouth, 0.0), 0, 1)
+    reach = reach.astype(np.float32)[:, None]
     outsider = awareness == S.OUTSIDER
     edge = awareness == S.EDGE
     insider = awareness == S.INSIDER
     lapse = insider & (
         (period - last_purchase >= params.lapse_periods) | (bond < params.bond_floor)
     )
-    awareness[outsider & (uniforms < reach.astype(np.float32))] = S.EDGE
+    awareness[outsider & (uniforms < reach)] = S.EDGE
     awareness[edge & (uniforms < np.float32(params.forgetting))] = S.OUTSIDER
     awareness[lapse] = S.EDGE
 
@@ -120,13 +121,13 @@ def book_experience(
         Firm each bought from.
     satisfied : ndarray of bool, shape (buyer,)
     """
-    b = population.bond[rows, firm]
+    b = population.bond[firm, rows]
     grown = b + np.float32(params.bond_growth) * (1 - b)
     damaged = b * np.float32(1 - params.bond_damage)
-    population.bond[rows, firm] = np.where(satisfied, grown, damaged)
-    population.awareness[rows, firm] = S.INSIDER
-    population.promoter[rows, firm] = np.where(satisfied, 1, -1).astype(np.int8)
-    population.last_purchase[rows, firm] = period
+    population.bond[firm, rows] = np.where(satisfied, grown, damaged)
+    population.awareness[firm, rows] = S.INSIDER
+    population.promoter[firm, rows] = np.where(satisfied, 1, -1).astype(np.int8)
+    population.last_purchase[firm, rows] = period
 
 
 def decay_bonds(bond: np.ndarray, params: AwarenessParams) -> None:

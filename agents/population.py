@@ -130,8 +130,8 @@ class CustomerPopulation:
     Attributes
     ----------
     segment : ndarray of int16, shape (customer,)
-    weights : ndarray of float32, shape (customer, dimension)
-        Subjective weights over value dimensions (rows on the simplex).
+    weights : ndarray of float32, shape (dimension, customer)
+        Subjective weights over value dimensions (each customer's column on the simplex).
     price_sensitivity : ndarray of float32, shape (customer,)
         Base price sensitivity alpha_i (utility per currency unit).
     budget : ndarray of float32, shape (customer,)
@@ -150,15 +150,21 @@ class CustomerPopulation:
         Individual multiplier of the segment's valuation table.
     expectation : ndarray of float32, shape (customer,)
         Benefit the customer expects from a purchase.
-    awareness : ndarray of int8, shape (customer, firm)
+    awareness : ndarray of int8, shape (firm, customer)
         :class:`AwarenessState` code per firm.
-    bond : ndarray of float32, shape (customer, firm)
+    bond : ndarray of float32, shape (firm, customer)
         Relationship stock in [0, 1].
-    last_purchase : ndarray of int32, shape (customer, firm)
+    last_purchase : ndarray of int32, shape (firm, customer)
         Period of the last purchase from the firm (-1_000_000 if never).
-    promoter : ndarray of int8, shape (customer, firm)
+    promoter : ndarray of int8, shape (firm, customer)
         Sign of the last experience with the firm (+1, 0, -1).
-    reference_price : ndarray of float32, shape (customer, offer)
+    reference_price : ndarray of float32, shape (offer, customer)
+
+    Notes
+    -----
+    Tables over firms, offers or dimensions are stored entity-major (one
+    contiguous row per firm/offer/dimension) so the engine's passes over the few
+    firms and offers are vector operations over all customers.
     """
 
     segment: np.ndarray
@@ -184,6 +190,12 @@ class CustomerPopulation:
     @property
     def n_customers(self) -> int:
         return self.segment.shape[0]
+
+    def state_counts(self) -> np.ndarray:
+        """Customers per firm and awareness state, shape (firm, state)."""
+        edge = np.count_nonzero(self.awareness == AwarenessState.EDGE, axis=1)
+        insider = np.count_nonzero(self.awareness == AwarenessState.INSIDER, axis=1)
+        return np.stack([self.n_customers - edge - insider, edge, insider], axis=1)
 
     @property
     def nbytes(self) -> int:
@@ -232,7 +244,7 @@ class CustomerPopulation:
         # Dirichlet around the segment mean via normalised gammas (vectorised).
         alpha = np.maximum(mean_w[segment] * conc[:, None], 1e-3)
         g = rng.standard_gamma(alpha)
-        weights = (g / g.sum(axis=1, keepdims=True)).astype(np.float32)
+        weights = np.ascontiguousarray((g / g.sum(axis=1, keepdims=True)).T, dtype=np.float32)
 
         def lognormal(median: str, spread: str) -> np.ndarray:
             z = rng.standard_normal(n)
@@ -252,16 +264,17 @@ class CustomerPopulation:
         )
 
         n_firms = initial_awareness.shape[0]
-        u = rng.random((n, n_firms))
+        u = rng.random((n_firms, n))
+        init_ins, init_aware = initial_insiders[:, None], initial_awareness[:, None]
         awareness = np.where(
-            u < initial_insiders,
+            u < init_ins,
             AwarenessState.INSIDER,
-            np.where(u < initial_awareness, AwarenessState.EDGE, AwarenessState.OUTSIDER),
+            np.where(u < init_aware, AwarenessState.EDGE, AwarenessState.OUTSIDER),
         ).astype(np.int8)
         insider = awareness == AwarenessState.INSIDER
         bond = np.where(insider, 0.5, 0.0).astype(np.float32)
         # insiders last bought a geometric number of purchase cycles ago (no synchronised lapse)
-        since = rng.geometric(per_segment("purchase_rate")[:, None], size=(n, n_firms)) - 1
+        since = rng.geometric(per_segment("purchase_rate")[None, :], size=(n_firms, n)) - 1
         last = np.where(insider, -since, cls.NEVER).astype(np.int32)
         promoter = insider.astype(np.int8)
         f32 = np.float32
@@ -282,7 +295,5 @@ class CustomerPopulation:
             bond=bond,
             last_purchase=last,
             promoter=promoter,
-            reference_price=np.broadcast_to(
-                np.asarray(list_price, dtype=f32), (n, list_price.shape[0])
-            ).copy(),
+            reference_price=np.repeat(np.asarray(list_price, dtype=f32)[:, None], n, axis=1),
         )

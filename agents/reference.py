@@ -265,7 +265,8 @@ class ReferenceMarket(mesa.Model):
         self.list_price = np.asarray(s.list_price, dtype=np.float64).tolist()
         self.offer_firm = np.asarray(s.offer_firm).tolist()
         self.social = np.asarray(s.social, dtype=np.float64).tolist()
-        self.valuations = np.asarray(s.valuations, dtype=np.float64).tolist()
+        # engine tables are offer-major; the reference reads them customer by customer
+        self.valuations = np.asarray(s.valuations, dtype=np.float64).T.tolist()
         self.n_offers = len(self.price)
         self.dominates = [[self._dominates(j, k) for k in range(self.n_offers)]
                           for j in range(self.n_offers)]
@@ -306,19 +307,19 @@ class ReferenceMarket(mesa.Model):
         return np.array([a.choice for a in self.customers], dtype=np.int64)
 
     def values(self) -> tuple[np.ndarray, np.ndarray]:
-        """Perceived values, shape (shopper, offer), and outside values, shape (shopper,)."""
+        """Perceived values, shape (offer, shopper), and outside values, shape (shopper,)."""
         rows = [a.perceived_values() for a in self.customers]
-        return (np.array([v for v, _ in rows]).reshape(len(rows), self.n_offers),
+        return (np.array([v for v, _ in rows]).reshape(len(rows), self.n_offers).T,
                 np.array([v0 for _, v0 in rows]))
 
 
 def _rows(s: ChoiceSituation, outside_utility: np.ndarray) -> list[CustomerRow]:
     """Copy every shopper's attributes out of the situation's arrays into plain Python."""
-    columns = dict(
-        weights=s.weights, price_sensitivity=s.price_sensitivity,
+    columns = dict(  # the engine's (dimension|firm|offer, shopper) tables, one row per shopper
+        weights=s.weights.T, price_sensitivity=s.price_sensitivity,
         base_price_sensitivity=s.base_price_sensitivity, loss_aversion=s.loss_aversion,
-        infers_quality=s.infers_quality, bond=s.bond, reference_price=s.reference_price,
-        segment=s.segment, valuation_scale=s.valuation_scale, consider=s.consider,
+        infers_quality=s.infers_quality, bond=s.bond.T, reference_price=s.reference_price.T,
+        segment=s.segment, valuation_scale=s.valuation_scale, consider=s.consider.T,
         outside_utility=outside_utility,
     )
     lists = {k: np.asarray(v).tolist() for k, v in columns.items()}

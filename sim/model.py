@@ -14,12 +14,17 @@ from agents.awareness import book_experience, decay_bonds, move_awareness, net_w
 from agents.firm import Firm
 from agents.population import AwarenessState, CustomerPopulation
 from agents.strategies.base import Observation
-from sim.choice import OUTSIDE, choose, expected_surplus
+from sim.choice import OUTSIDE, logit_choice
 from sim.recorder import Recorder
 from sim.streams import streams
 from sim.value import AttributeValue, ChoiceSituation
 
 __all__ = ["MarketModel"]
+
+
+def _columns(table: np.ndarray, customers: np.ndarray) -> np.ndarray:
+    """Customers' columns of an entity-major table, C-contiguous (fancy indexing is not)."""
+    return np.take(table, customers, axis=1)
 
 
 class MarketModel(mesa.Model):
@@ -68,11 +73,12 @@ class MarketModel(mesa.Model):
         })
 
     def _valuation_table(self) -> np.ndarray:
+        """Stated valuations, shape (offer, segment); NaN for segments described by weights."""
         segs = self.spec.population.segments.values()
-        table = np.full((len(segs), self.offers.n_offers), np.nan)
+        table = np.full((self.offers.n_offers, len(segs)), np.nan)
         for s, seg in enumerate(segs):
             if seg.valuations is not None:
-                table[s] = [seg.valuations.get(name, 0.0) for name in self.offers.name]
+                table[:, s] = [seg.valuations.get(name, 0.0) for name in self.offers.name]
         return table
 
     # -- 2. firms --------------------------------------------------------------
@@ -129,13 +135,13 @@ class MarketModel(mesa.Model):
         hard = pop.hardship[shop]
         budget = pop.budget[shop] * np.float32(e) ** (pp.budget_elasticity * hard)
         alpha = pop.price_sensitivity[shop] * np.float32(e) ** (-pp.sensitivity_elasticity * hard)
-        aware = pop.awareness[shop][:, offers.firm] >= AwarenessState.EDGE
-        consider = aware & (price[None, :] <= budget[:, None])
+        aware = (_columns(pop.awareness, shop) >= AwarenessState.EDGE)[offers.firm]
+        consider = aware & (price[:, None] <= budget)
         return ChoiceSituation(
-            weights=pop.weights[shop], price_sensitivity=alpha,
+            weights=_columns(pop.weights, shop), price_sensitivity=alpha,
             base_price_sensitivity=pop.price_sensitivity[shop],
             loss_aversion=pop.loss_aversion[shop], infers_quality=pop.infers_quality[shop],
-            bond=pop.bond[shop], reference_price=pop.reference_price[shop],
+            bond=_columns(pop.bond, shop), reference_price=_columns(pop.reference_price, shop),
             segment=pop.segment[shop], valuation_scale=pop.valuation_scale[shop],
             consider=consider, attributes=offers.attributes, price=price,
             list_price=offers.list_price, offer_firm=offers.firm, valuations=self.valuations,
@@ -154,13 +160,12 @@ class MarketModel(mesa.Model):
                        advertising=self.advertising, word_of_mouth=wom,
                        params=mp.awareness, uniforms=u)
         shop = self._shoppers(e)
-        uniforms = self._choice_rng.random(pop.n_customers)[shop]
+        uniforms = self._choice_rng.random(pop.n_customers, dtype=np.float32)[shop]
         noise = self._choice_rng.standard_normal(pop.n_customers, dtype=np.float32)[shop]
         s = self.situation(shop, price, e, wom)
         value, outside_extra = mp.value(s)
         outside = pop.outside_utility[shop] + outside_extra
-        choice = choose(value, outside, s.consider, mp.noise_scale, uniforms)
-        surplus = expected_surplus(value, outside, s.consider, mp.noise_scale)
+        choice, surplus = logit_choice(value, outside, s.consider, mp.noise_scale, uniforms)
         self._after_purchase(t, shop, s, choice, noise)
         self._record(t, e, price, shop, s, choice, surplus, wom)
         self.period += 1
@@ -171,7 +176,7 @@ class MarketModel(mesa.Model):
         rows, j = shop[bought], choice[bought]
         firm = self.offers.firm[j]
         self._acquired = np.bincount(
-            firm[pop.awareness[rows, firm] == AwarenessState.EDGE], minlength=len(self.firms))
+            firm[pop.awareness[firm, rows] == AwarenessState.EDGE], minlength=len(self.firms))
         delivered = (self.attribute_value.delivered(s, np.flatnonzero(bought), j)
                      + mp.satisfaction_noise * noise[bought])
         satisfied = delivered >= pop.expectation[rows]
@@ -183,10 +188,9 @@ class MarketModel(mesa.Model):
         if mp.expectation_drift:
             pop.expectation += np.float32(mp.expectation_drift)
         theta = np.float32(mp.reference_memory)
-        aware = pop.awareness[shop][:, self.offers.firm] >= AwarenessState.EDGE
-        ref = pop.reference_price[shop]
-        pop.reference_price[shop] = np.where(
-            aware, theta * ref + (1 - theta) * s.price.astype(np.float32), ref)
+        aware = (_columns(pop.awareness, shop) >= AwarenessState.EDGE)[self.offers.firm]
+        seen = theta * s.reference_price + (1 - theta) * s.price.astype(np.float32)[:, None]
+        pop.reference_price[:, shop] = np.where(aware, seen, s.reference_price)
 
     def _record(self, t, e, price, shop, s, choice, surplus, wom) -> None:
         pop, offers = self.population, self.offers
@@ -200,13 +204,14 @@ class MarketModel(mesa.Model):
         by_firm = lambda x: np.bincount(offers.firm, weights=x, minlength=n_firms)  # noqa: E731
         f_units, f_rev, f_var = by_firm(units), by_firm(revenue), by_firm(var_cost)
         total, total_rev = units.sum(), revenue.sum()
-        insider = pop.awareness == AwarenessState.INSIDER
-        n_ins = insider.sum(axis=0)
+        counts = pop.state_counts()
+        n_ins = counts[:, AwarenessState.INSIDER]
+        bond_sum = np.array([pop.bond[f][pop.awareness[f] == AwarenessState.INSIDER].sum(
+            dtype=np.float64) for f in range(n_firms)])
         with np.errstate(invalid="ignore", divide="ignore"):
             avg_price = np.where(f_units > 0, f_rev / f_units, np.nan)
             satisfied = np.where(f_units > 0, self._satisfied / f_units, np.nan)
-            bond = np.where(n_ins > 0, (pop.bond * insider).sum(axis=0) / n_ins, 0.0)
-        counts = np.stack([(pop.awareness == k).sum(axis=0) for k in range(3)], axis=1)
+            bond = np.where(n_ins > 0, bond_sum / n_ins, 0.0)
         self.recorder.record(
             t, economy_index=e, price=price, unit_cost=offers.unit_cost, units=units,
             revenue=revenue, variable_cost=var_cost, offer_profit=revenue - var_cost,
@@ -220,5 +225,5 @@ class MarketModel(mesa.Model):
             mean_bond=bond, word_of_mouth=wom, satisfied_share=satisfied,
             in_market=shop.size, buyers=total, outside_share=1 - total / shop.size
             if shop.size else 0.0,
-            consumer_surplus=float((surplus / s.price_sensitivity).sum()),
+            consumer_surplus=float((surplus / s.price_sensitivity).sum(dtype=np.float64)),
         )

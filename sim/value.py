@@ -36,26 +36,28 @@ __all__ = [
 class ChoiceSituation:
     """Everything the period's shoppers face (n shoppers, J offers, F firms, D dims, S segments).
 
+    Per-shopper tables are offer-, firm- or dimension-major (see :mod:`sim.choice`).
+
     Attributes
     ----------
-    weights : ndarray, shape (shopper, dimension)
+    weights : ndarray, shape (dimension, shopper)
     price_sensitivity : ndarray, shape (shopper,)
         alpha_i(e_t), already moved by the economy.
     base_price_sensitivity : ndarray, shape (shopper,)
         alpha_i in normal times (turns stated money valuations into utility).
     loss_aversion : ndarray, shape (shopper,)
     infers_quality : ndarray of bool, shape (shopper,)
-    bond : ndarray, shape (shopper, firm)
-    reference_price : ndarray, shape (shopper, offer)
+    bond : ndarray, shape (firm, shopper)
+    reference_price : ndarray, shape (offer, shopper)
     segment : ndarray of int, shape (shopper,)
     valuation_scale : ndarray, shape (shopper,)
-    consider : ndarray of bool, shape (shopper, offer)
+    consider : ndarray of bool, shape (offer, shopper)
     attributes : ndarray, shape (offer, dimension)
     price : ndarray, shape (offer,)
     list_price : ndarray, shape (offer,)
     offer_firm : ndarray of int, shape (offer,)
-    valuations : ndarray, shape (segment, offer)
-        Stated money values; NaN rows for segments described by weights.
+    valuations : ndarray, shape (offer, segment)
+        Stated money values; NaN columns for segments described by weights.
     social : ndarray, shape (firm,)
         Net word of mouth about each firm, in [-1, 1].
     """
@@ -79,13 +81,24 @@ class ChoiceSituation:
 
     @property
     def n_shoppers(self) -> int:
-        return self.weights.shape[0]
+        return self.consider.shape[1]
+
+    @property
+    def stated(self) -> np.ndarray:
+        """Shoppers whose segment states valuations, shape (shopper,), bool."""
+        by_segment = ~np.isnan(self.valuations[0]) if self.valuations.shape[0] else None
+        if by_segment is None or not by_segment.any():
+            return np.zeros(self.n_shoppers, bool)
+        return by_segment[self.segment]
 
 
 class Contribution(NamedTuple):
-    """A component's addition to offer values and to the outside option's value."""
+    """A component's addition to offer values and to the outside option's value.
 
-    offers: np.ndarray | float = 0.0  # shape (shopper, offer) or broadcastable
+    Arrays are new (the caller may modify them), never views of the situation.
+    """
+
+    offers: np.ndarray | float = 0.0  # shape (offer, shopper) or broadcastable
     outside: np.ndarray | float = 0.0  # shape (shopper,) or broadcastable
 
 
@@ -119,21 +132,28 @@ class AttributeValue:
         check_nonnegative("price_quality_elasticity", self.price_quality_elasticity)
 
     def benefit(self, s: ChoiceSituation, *, perceived: bool = True) -> np.ndarray:
-        """Benefit of each offer, shape (shopper, offer).
+        """Benefit of each offer, shape (offer, shopper).
 
         ``perceived=False`` drops the price-quality signal.
         """
-        b = s.weights @ s.attributes.T.astype(s.weights.dtype)
-        b = b.astype(np.float64)
-        table = s.valuations[s.segment]
-        stated = ~np.isnan(table[:, 0]) if table.shape[1] else np.zeros(len(table), bool)
+        w = s.weights
+        a = s.attributes.astype(w.dtype)
+        b = a[:, 0, None] * w[0]
+        for d in range(1, a.shape[1]):  # D small: a few vector passes, no threaded BLAS
+            b += a[:, d, None] * w[d]
+        stated = s.stated
         if stated.any():
-            scale = s.base_price_sensitivity[stated] * s.valuation_scale[stated]
-            b[stated] = table[stated] * scale[:, None]
-        if perceived and self.price_quality_elasticity > 0 and s.infers_quality.any():
+            cols = np.flatnonzero(stated)
+            scale = s.base_price_sensitivity[cols] * s.valuation_scale[cols]
+            b[:, cols] = s.valuations[:, s.segment[cols]] * scale
+        if perceived and self.price_quality_elasticity > 0:
             signal = (s.price / s.list_price) ** self.price_quality_elasticity
-            b = np.where(s.infers_quality[:, None], b * signal, b)
-        return self.beta * b
+            if (signal != 1).any() and s.infers_quality.any():
+                cols = np.flatnonzero(s.infers_quality)
+                b[:, cols] *= signal[:, None].astype(b.dtype)
+        if self.beta != 1:
+            b *= self.beta
+        return b
 
     def delivered(self, s: ChoiceSituation, rows: np.ndarray, offers: np.ndarray) -> np.ndarray:
         """True benefit (no price signal) of ``offers[k]`` to shopper ``rows[k]``.
@@ -142,8 +162,10 @@ class AttributeValue:
         -------
         ndarray, shape (buyer,)
         """
-        b = np.einsum("bd,bd->b", s.weights[rows].astype(np.float64), s.attributes[offers])
-        stated = s.valuations[s.segment[rows], offers]
+        b = np.zeros(rows.shape[0])
+        for d in range(s.attributes.shape[1]):
+            b += s.weights[d, rows] * s.attributes[offers, d]
+        stated = s.valuations[offers, s.segment[rows]]
         money = stated * s.base_price_sensitivity[rows] * s.valuation_scale[rows]
         return self.beta * np.where(np.isnan(stated), b, money)
 
@@ -163,7 +185,10 @@ class BondValue:
         check_finite("beta", self.beta)
 
     def contribution(self, s: ChoiceSituation) -> Contribution:
-        return Contribution(self.beta * s.bond[:, s.offer_firm])
+        b = s.bond[s.offer_firm]
+        if self.beta != 1:
+            b *= self.beta
+        return Contribution(b)
 
 
 @dataclasses.dataclass(**FROZEN)
@@ -178,18 +203,22 @@ class SocialValue:
         check_finite("beta", self.beta)
 
     def contribution(self, s: ChoiceSituation) -> Contribution:
-        return Contribution(self.beta * s.social[s.offer_firm][None, :])
+        return Contribution((self.beta * s.social[s.offer_firm])[:, None])
 
 
 @dataclasses.dataclass(**FROZEN)
 class ContextValue:
     """Context effects of each shopper's own choice set S.
 
-    - compromise: an offer with a cheaper and a dearer alternative in S gains ``compromise``;
+    - compromise: an offer with a strictly cheaper and a strictly dearer alternative in S
+      gains ``compromise``;
     - attraction: an offer that asymmetrically dominates another offer in S
       (no worse on every attribute, no dearer, better somewhere) gains ``attraction``;
     - overload: each offer in S with a near-identical sibling in S (relative distance in
       attributes plus price below ``crowding_radius``) adds ``overload`` to the outside option.
+
+    The effects depend only on the set S, so they are computed once per distinct set
+    (at most 2**J, in practice a few hundred) and gathered for every shopper.
     """
 
     name: ClassVar[str] = "context"
@@ -203,30 +232,56 @@ class ContextValue:
         for f in ("compromise", "attraction", "overload", "crowding_radius"):
             check_nonnegative(f, getattr(self, f))
 
-    def contribution(self, s: ChoiceSituation) -> Contribution:
-        m = s.consider
-        order = np.argsort(s.price, kind="stable")
-        ms = m[:, order]
-        below = np.zeros_like(ms)
-        below[:, 1:] = np.logical_or.accumulate(ms, axis=1)[:, :-1]
-        above = np.zeros_like(ms)
-        above[:, :-1] = np.logical_or.accumulate(ms[:, ::-1], axis=1)[:, ::-1][:, 1:]
-        middle = np.empty_like(ms)
-        middle[:, order] = ms & below & above
-        mf = m.astype(np.float32)
-        a, p = s.attributes, s.price
+    def per_set(self, sets: np.ndarray, attributes: np.ndarray, price: np.ndarray):
+        """Context effects of each choice set.
+
+        Parameters
+        ----------
+        sets : ndarray of bool, shape (offer, set)
+        attributes : ndarray, shape (offer, dimension)
+        price : ndarray, shape (offer,)
+
+        Returns
+        -------
+        offers : ndarray, shape (offer, set)
+        outside : ndarray, shape (set,)
+        """
+        m, a, p = sets, attributes, price
+        lo = np.where(m, p[:, None], np.inf).min(axis=0)
+        hi = np.where(m, p[:, None], -np.inf).max(axis=0)
+        middle = m & (p[:, None] > lo) & (p[:, None] < hi)
         ge = (a[:, None, :] >= a[None, :, :]).all(axis=2)
         gt = (a[:, None, :] > a[None, :, :]).any(axis=2)
         dominates = ge & (p[:, None] <= p[None, :]) & (gt | (p[:, None] < p[None, :]))
-        decoys = mf @ dominates.T.astype(np.float32)  # (shopper, offer): dominated offers in S
+        decoys = (dominates.astype(np.int32) @ m.astype(np.int32)) > 0  # (offer, set)
         scale_a = max(float(np.abs(a).mean()), 1e-12)
         scale_p = max(float(np.abs(p).mean()), 1e-12)
         dist = (np.abs(a[:, None, :] - a[None, :, :]).mean(axis=2) / scale_a
                 + np.abs(p[:, None] - p[None, :]) / scale_p)
         similar = (dist < self.crowding_radius) & ~np.eye(len(p), dtype=bool)
-        crowded = (m & ((mf @ similar.astype(np.float32)) > 0)).sum(axis=1)
-        offers = self.compromise * middle + self.attraction * (m & (decoys > 0))
-        return Contribution(offers, self.overload * crowded)
+        crowded = (m & ((similar.astype(np.int32) @ m.astype(np.int32)) > 0)).sum(axis=0)
+        offers = self.compromise * middle + self.attraction * (m & decoys)
+        return offers, self.overload * crowded
+
+    def contribution(self, s: ChoiceSituation) -> Contribution:
+        m = s.consider
+        n_offers = m.shape[0]
+        if n_offers > 62:  # too many offers to code sets as integers: per shopper
+            offers, outside = self.per_set(m, s.attributes, s.price)
+            return Contribution(offers.astype(np.float32), outside)
+        code = np.zeros(m.shape[1], np.int64)
+        for j in range(n_offers):
+            code |= m[j].astype(np.int64) << j
+        if n_offers <= 20:
+            present = np.flatnonzero(np.bincount(code, minlength=1 << n_offers))
+            lookup = np.zeros(1 << n_offers, np.intp)
+            lookup[present] = np.arange(present.size)
+            sets, inverse = present, lookup[code]
+        else:
+            sets, inverse = np.unique(code, return_inverse=True)
+        masks = ((sets[None, :] >> np.arange(n_offers)[:, None]) & 1).astype(bool)
+        offers, outside = self.per_set(masks, s.attributes, s.price)
+        return Contribution(np.take(offers.astype(np.float32), inverse, axis=1), outside[inverse])
 
 
 @dataclasses.dataclass(**FROZEN)
@@ -237,10 +292,13 @@ class PriceValue:
     enabled: bool = True
 
     def contribution(self, s: ChoiceSituation) -> Contribution:
-        p = s.price[None, :]
-        loss = np.maximum(0.0, p - s.reference_price)
-        cost = p + (s.loss_aversion[:, None] - 1.0) * loss
-        return Contribution(-s.price_sensitivity[:, None].astype(np.float64) * cost)
+        r = s.reference_price
+        p = s.price[:, None].astype(r.dtype)
+        cost = np.maximum(p - r, 0)
+        cost *= s.loss_aversion - 1
+        cost += p
+        cost *= -s.price_sensitivity
+        return Contribution(cost)
 
 
 #: Component classes by config name. A new component is one class and one line here.
@@ -285,15 +343,27 @@ class ValueFunction:
 
         Returns
         -------
-        offers : ndarray of float64, shape (shopper, offer)
-        outside : ndarray of float64, shape (shopper,)
+        offers : ndarray of float32, shape (offer, shopper)
+        outside : ndarray of float32, shape (shopper,)
             Contributions to the outside option (added to u0 by the caller).
         """
-        v = np.zeros(s.consider.shape)
-        v0 = np.zeros(s.n_shoppers)
+        v, v0 = None, np.zeros(s.n_shoppers, np.float32)
         for c in self.components:
             if c.enabled:
                 add = c.contribution(s)
-                v += add.offers
+                v = _accumulate(v, add.offers, s.consider.shape)
                 v0 += add.outside
-        return v, v0
+        return (np.zeros(s.consider.shape, np.float32) if v is None else v), v0
+
+
+def _accumulate(total: np.ndarray | None, term, shape: tuple[int, int]) -> np.ndarray:
+    """Add ``term`` to ``total``; the first full-size term becomes the total (no extra pass).
+
+    Components return fresh arrays (see :class:`Contribution`), so reusing one is safe.
+    """
+    if total is None:
+        if isinstance(term, np.ndarray) and term.shape == shape:
+            return term.astype(np.float32, copy=False)
+        total = np.zeros(shape, np.float32)
+    total += term
+    return total

@@ -37,7 +37,7 @@ def test_one_firm_with_advertising_and_word_of_mouth_follows_the_bass_curve():
     adopted = []
     for _ in range(n_periods):
         model.step()
-        adopted.append((model.population.awareness[:, 0] == AwarenessState.INSIDER).mean())
+        adopted.append((model.population.awareness[0] == AwarenessState.INSIDER).mean())
     t = np.arange(1, n_periods + 1)
     bass = (1 - np.exp(-(p + q) * t)) / (1 + (q / p) * np.exp(-(p + q) * t))
     assert np.max(np.abs(np.array(adopted) - bass)) < 0.015
@@ -67,10 +67,10 @@ def test_zero_noise_is_exact_surplus_maximisation_under_budgets():
     spec = textbook_spec(0.0)
     model = MarketModel(spec)
     pop, offers = model.population, model.offers
-    aware = pop.awareness[:, offers.firm] >= AwarenessState.EDGE
+    aware = pop.awareness.T[:, offers.firm] >= AwarenessState.EDGE  # (customer, offer)
     model.step()
     # by hand: surplus_ij = alpha_i * (scale_i * WTP_sj - p_j) over aware, affordable offers
-    wtp = model.valuations[pop.segment] * pop.valuation_scale[:, None]
+    wtp = model.valuations.T[pop.segment] * pop.valuation_scale[:, None]
     alpha = pop.price_sensitivity[:, None].astype(np.float64)
     surplus = alpha * wtp - alpha * offers.list_price
     feasible = aware & (offers.list_price[None, :] <= pop.budget[:, None])
@@ -86,10 +86,11 @@ def test_model_shares_match_closed_form_logit():
     spec = textbook_spec(2.0, n_customers=60_000)
     model = MarketModel(spec)
     pop, offers = model.population, model.offers
-    aware = pop.awareness[:, offers.firm] >= AwarenessState.EDGE
+    aware = pop.awareness.T[:, offers.firm] >= AwarenessState.EDGE  # (customer, offer)
     feasible = aware & (offers.list_price[None, :] <= pop.budget[:, None])
     alpha = pop.price_sensitivity[:, None].astype(np.float64)
-    v = alpha * (model.valuations[pop.segment] * pop.valuation_scale[:, None] - offers.list_price)
+    wtp = model.valuations.T[pop.segment] * pop.valuation_scale[:, None]
+    v = alpha * (wtp - offers.list_price)
     e = np.where(feasible, np.exp(v / 2.0), 0.0)
     prob = e / (np.exp(pop.outside_utility / 2.0)[:, None] + e.sum(axis=1, keepdims=True))
     model.step()
@@ -113,7 +114,7 @@ def test_demand_falls_with_own_price(bump):
         s = model.situation(shop, price, 1.0, wom)
         v, v0 = model.market.value(s)
         p, _ = choice_probabilities(v, model.population.outside_utility + v0, s.consider, 1.0)
-        return p.sum(axis=0)
+        return p.sum(axis=1)
 
     before = expected_units(base)
     for j in range(len(base)):
