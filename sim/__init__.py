@@ -14,11 +14,13 @@ Public API::
 """
 
 from sim.choice import OUTSIDE, choice_probabilities, choose, expected_surplus
+from sim.equilibrium import bertrand_nash_prices
 from sim.validation import ConfigError
 
 __all__ = [
     "ConfigError",
     "OUTSIDE",
+    "bertrand_nash_prices",
     "choice_probabilities",
     "choose",
     "expected_surplus",
