@@ -72,6 +72,7 @@ def move_awareness(
     word_of_mouth: np.ndarray,
     params: AwarenessParams,
     uniforms: np.ndarray,
+    committed: np.ndarray | None = None,
 ) -> None:
     """Apply one period's awareness transitions in place (before shopping).
 
@@ -87,6 +88,8 @@ def move_awareness(
         Net word of mouth W_f; only its positive part spreads awareness.
     params : AwarenessParams
     uniforms : ndarray, shape (firm, customer)
+    committed : ndarray of bool, shape (firm, customer), optional
+        Customers under a commitment to the firm: they do not lapse.
     """
     reach = np.clip(advertising + params.word_of_mouth * np.maximum(word_of_mouth, 0.0), 0, 1)
     reach = reach.astype(np.float32)[:, None]
@@ -96,6 +99,8 @@ def move_awareness(
     lapse = insider & (
         (period - last_purchase >= params.lapse_periods) | (bond < params.bond_floor)
     )
+    if committed is not None:
+        lapse &= ~committed
     awareness[outsider & (uniforms < reach)] = S.EDGE
     awareness[edge & (uniforms < np.float32(params.forgetting))] = S.OUTSIDER
     awareness[lapse] = S.EDGE

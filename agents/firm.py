@@ -1,59 +1,60 @@
-"""Firms: Mesa agents that own a value ladder of offers, costs and a strategy."""
+"""Firms: Mesa agents that own offers (a value ladder, bundles), costs and a strategy."""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import mesa
 import numpy as np
 
+from agents.offers import MENUS, BundleParams, LadderParams, OfferBook, TierParams
 from agents.strategies import Strategy, build
 from agents.strategies.base import Observation
-from sim.params import FROZEN
+from sim.params import FROZEN, FrozenMap
 from sim.validation import (
     ConfigError,
-    check_finite,
+    check_choice,
     check_nonnegative,
-    check_positive,
     check_probability,
 )
 
-__all__ = ["TierParams", "FirmParams", "Firm", "OfferBook"]
-
-
-@dataclasses.dataclass(**FROZEN)
-class TierParams:
-    """One rung of a value ladder: attributes (by value dimension), unit cost and list price."""
-
-    name: str
-    price: float
-    unit_cost: float
-    attributes: Mapping[str, float]
-
-    def __post_init__(self) -> None:
-        check_positive("price", self.price)
-        check_nonnegative("unit_cost", self.unit_cost)
-        for k, v in self.attributes.items():
-            check_finite(f"attributes.{k}", v)
+__all__ = ["FirmParams", "Firm", "Posting", "OfferBook", "TierParams"]
 
 
 @dataclasses.dataclass(**FROZEN)
 class FirmParams:
-    """A firm: its ladder (rungs in order, lowest first), costs, reach and strategy."""
+    """A firm: its ladder (``tiers``, lowest rung first, or a generated ``ladder``),
+    bundles and menu, costs, reach and strategy."""
 
     name: str
-    tiers: Mapping[str, TierParams]
     strategy: Any
+    tiers: Mapping[str, TierParams] | None = None
+    ladder: LadderParams | None = None
+    bundles: Mapping[str, BundleParams] = dataclasses.field(default_factory=FrozenMap)
+    menu: str = "mixed"
     fixed_cost: float = 0.0
     advertising: float = 0.02
     initial_awareness: float = 0.5
     initial_insiders: float = 0.1
 
     def __post_init__(self) -> None:
-        if not self.tiers:
+        if (self.tiers is None) == (self.ladder is None):
+            raise ConfigError("tiers", "missing" if self.tiers is None else "given with ladder",
+                              "either tiers or ladder (exactly one)")
+        if self.tiers is not None and not self.tiers:
             raise ConfigError("tiers", {}, "at least one tier")
+        object.__setattr__(self, "bundles", FrozenMap(self.bundles))
+        names = tuple(self.all_tiers())
+        for bname, b in self.bundles.items():
+            for c in b.components:
+                if c not in names:
+                    raise ConfigError(f"bundles.{bname}.components", c,
+                                      "one of the firm's tiers: " + ", ".join(names))
+            if bname in names:
+                raise ConfigError(f"bundles.{bname}", bname, "a name no tier has")
+        check_choice("menu", self.menu, MENUS)
         object.__setattr__(self, "strategy", build(self.strategy, "strategy"))
         check_nonnegative("fixed_cost", self.fixed_cost)
         check_probability("advertising", self.advertising)
@@ -63,51 +64,30 @@ class FirmParams:
             raise ConfigError("initial_insiders", self.initial_insiders,
                               f"a share <= initial_awareness ({self.initial_awareness})")
 
+    def all_tiers(self) -> Mapping[str, TierParams]:
+        """The firm's tiers, given or generated from its ladder, lowest rung first."""
+        return self.tiers if self.tiers is not None else self.ladder.tiers()
+
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class OfferBook:
-    """Every offer of every firm, flattened (J offers, D value dimensions).
+class Posting:
+    """What a firm puts on the market this period.
 
     Attributes
     ----------
-    name : tuple of str, shape (offer,)
-        ``"<firm>/<tier>"``.
-    firm : ndarray of int, shape (offer,)
-    rung : ndarray of int, shape (offer,)
-    attributes : ndarray, shape (offer, dimension)
-    unit_cost : ndarray, shape (offer,)
-    list_price : ndarray, shape (offer,)
+    price : ndarray, shape (own_offer,)
+        Posted prices (after the menu: a components-menu bundle costs its parts' sum).
+    on_sale : ndarray of bool, shape (own_offer,)
+    concession : ndarray, shape (own_offer,)
+        Price cut (fraction) given to buyers who commit.
+    commitment : int
+        Periods a conceding buyer commits for.
     """
 
-    name: tuple[str, ...]
-    firm: np.ndarray
-    rung: np.ndarray
-    attributes: np.ndarray
-    unit_cost: np.ndarray
-    list_price: np.ndarray
-
-    @classmethod
-    def from_firms(cls, firms: Sequence[FirmParams], dimensions: Sequence[str]) -> OfferBook:
-        names, firm, rung, attrs, cost, price = [], [], [], [], [], []
-        dims = list(dimensions)
-        for f, fp in enumerate(firms):
-            for r, (tname, t) in enumerate(fp.tiers.items()):
-                for k in t.attributes:
-                    if k not in dims:
-                        raise ConfigError(f"firms.{fp.name}.tiers.{tname}.attributes.{k}",
-                                          "unknown value dimension", "one of " + ", ".join(dims))
-                names.append(f"{fp.name}/{tname}")
-                firm.append(f)
-                rung.append(r)
-                attrs.append([float(t.attributes.get(d, 0.0)) for d in dims])
-                cost.append(t.unit_cost)
-                price.append(t.price)
-        return cls(tuple(names), np.array(firm), np.array(rung), np.array(attrs, dtype=np.float64),
-                   np.array(cost, dtype=np.float64), np.array(price, dtype=np.float64))
-
-    @property
-    def n_offers(self) -> int:
-        return len(self.name)
+    price: np.ndarray
+    on_sale: np.ndarray
+    concession: np.ndarray
+    commitment: int
 
 
 class Firm(mesa.Agent):
@@ -115,35 +95,42 @@ class Firm(mesa.Agent):
 
     Parameters
     ----------
-    model : mesa.Model
+    model : MarketModel
     params : FirmParams
     index : int
         Position of the firm in the market's firm order.
-    offers : ndarray of int, shape (own_offer,)
-        Indices of its offers in the offer book.
     rng : numpy.random.Generator
         The firm's own stream (its strategy's randomness).
     """
 
     def __init__(self, model: mesa.Model, params: FirmParams, index: int,
-                 offers: np.ndarray, rng: np.random.Generator) -> None:
+                 rng: np.random.Generator) -> None:
         super().__init__(model)
         self.params = params
         self.index = index
-        self.offers = offers
+        self.offers = np.flatnonzero(model.offers.firm == index)
         self.stream = rng
         self.strategy: Strategy = params.strategy
         self.state = self.strategy.initial_state()
+        self.menu = params.menu
 
     @property
     def name(self) -> str:
         return self.params.name
 
-    def decide(self, observation: Observation) -> np.ndarray:
-        """Run the strategy; return this period's prices, shape (own_offer,)."""
+    def decide(self, observation: Observation) -> Posting:
+        """Run the strategy and turn its decision into this period's posting."""
         decision, self.state = self.strategy.decide(observation, self.state, self.stream)
         price = np.asarray(decision.price, dtype=np.float64)
-        if price.shape != self.offers.shape or not np.all(np.isfinite(price)) or (price < 0).any():
+        n = self.offers.size
+        if price.shape != (n,) or not np.all(np.isfinite(price)) or (price < 0).any():
             raise ValueError(f"strategy {self.strategy.kind!r} of firm {self.name!r} "
                              f"posted invalid prices {price!r}")
-        return price
+        if decision.menu is not None:
+            self.menu = check_choice(f"firms.{self.name}.menu", decision.menu, MENUS)
+        full = np.zeros(self.model.offers.n_offers)
+        full[self.offers] = price
+        price, on_sale = self.model.offers.menu(self.index, self.menu, full)
+        concession = (np.zeros(n) if decision.concession is None
+                      else np.clip(np.asarray(decision.concession, dtype=np.float64), 0, 0.95))
+        return Posting(price, on_sale, concession, int(decision.commitment))

@@ -159,6 +159,8 @@ class CustomerPopulation:
     promoter : ndarray of int8, shape (firm, customer)
         Sign of the last experience with the firm (+1, 0, -1).
     reference_price : ndarray of float32, shape (offer, customer)
+    committed_until : ndarray of int32, shape (firm, customer)
+        Period until which the customer is committed to the firm (a buyer concession).
 
     Notes
     -----
@@ -184,6 +186,7 @@ class CustomerPopulation:
     last_purchase: np.ndarray
     promoter: np.ndarray
     reference_price: np.ndarray
+    committed_until: np.ndarray
 
     NEVER = -1_000_000
 
@@ -296,4 +299,5 @@ class CustomerPopulation:
             last_purchase=last,
             promoter=promoter,
             reference_price=np.repeat(np.asarray(list_price, dtype=f32)[:, None], n, axis=1),
+            committed_until=np.full((n_firms, n), cls.NEVER, dtype=np.int32),
         )

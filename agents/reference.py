@@ -22,6 +22,7 @@ Perceived value of offer j (firm f) to customer i, with S_i the customer's consi
          + compromise * [j in S_i, a cheaper and a dearer offer in S_i]
          + attraction * [j in S_i, j dominates some offer in S_i]
          - alpha_i(e) * (p_j + (lambda_i - 1) * max(0, p_j - r_ij))
+         - commitment_cost * k_j * [j asks a commitment of k_j periods, i not yet committed to f]
     V_i0 = u0_i + overload * #{j in S_i with a near-identical sibling in S_i}
 
 where ``benefit_ij = sum_d w_id a_jd``, or ``alpha_i * scale_i * WTP_sj`` for segments that
@@ -42,7 +43,7 @@ from sim.value import ChoiceSituation, ValueFunction
 __all__ = ["ValueTerms", "CustomerRow", "CustomerAgent", "ReferenceMarket"]
 
 #: Value components the reference knows how to compute.
-KNOWN_COMPONENTS = ("attributes", "bond", "social", "context", "price")
+KNOWN_COMPONENTS = ("attributes", "bond", "social", "context", "price", "commitment")
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,6 +59,7 @@ class ValueTerms:
     overload: float = 0.0
     crowding_radius: float = 0.0
     price_weight: float = 0.0
+    commitment_cost: float = 0.0
 
     @classmethod
     def of(cls, value_function: ValueFunction) -> ValueTerms:
@@ -79,6 +81,8 @@ class ValueTerms:
                          crowding_radius=c.crowding_radius)
         if value_function.get("price") is not None:
             terms.update(price_weight=1.0)
+        if (c := value_function.get("commitment")) is not None:
+            terms.update(commitment_cost=c.cost_per_period)
         return cls(**{k: float(v) for k, v in terms.items()})
 
 
@@ -103,6 +107,8 @@ class CustomerRow:
         Aware of the offer's firm and the price within budget.
     outside_utility : float
         u0_i, the value of buying nothing.
+    committed : list of bool, shape (firm,)
+        Already under a commitment to the firm.
     """
 
     weights: list[float]
@@ -116,6 +122,7 @@ class CustomerRow:
     valuation_scale: float
     consider: list[bool]
     outside_utility: float
+    committed: list[bool]
 
 
 class CustomerAgent(mesa.Agent):
@@ -146,7 +153,8 @@ class CustomerAgent(mesa.Agent):
             benefit = stated * c.base_price_sensitivity * c.valuation_scale
         elasticity = m.terms.price_quality_elasticity
         if c.infers_quality and elasticity > 0:
-            benefit *= (m.price[j] / m.list_price[j]) ** elasticity  # a cut reads as lower quality
+            # a cut of the *posted* price reads as lower quality (a concession does not)
+            benefit *= (m.posted_price[j] / m.list_price[j]) ** elasticity
         return benefit
 
     def context_bonus(self, j: int, menu: list[int]) -> float:
@@ -188,6 +196,8 @@ class CustomerAgent(mesa.Agent):
             value += t.social_beta * m.social[f]
             value += self.context_bonus(j, menu)
             value -= t.price_weight * c.price_sensitivity * self.price_cost(j)
+            if m.commitment[j] > 0 and not c.committed[f]:
+                value -= t.commitment_cost * m.commitment[j]
             values.append(value)
         crowded = sum(1 for j in menu if any(m.similar[j][k] for k in menu))
         return values, c.outside_utility + t.overload * crowded
@@ -262,6 +272,9 @@ class ReferenceMarket(mesa.Model):
         self.noise_scale = float(noise_scale)
         self.attributes = np.asarray(s.attributes, dtype=np.float64).tolist()
         self.price = np.asarray(s.price, dtype=np.float64).tolist()
+        self.posted_price = np.asarray(s.signal_price, dtype=np.float64).tolist()
+        n = len(self.price)
+        self.commitment = (np.zeros(n, int) if s.commitment is None else s.commitment).tolist()
         self.list_price = np.asarray(s.list_price, dtype=np.float64).tolist()
         self.offer_firm = np.asarray(s.offer_firm).tolist()
         self.social = np.asarray(s.social, dtype=np.float64).tolist()
@@ -321,6 +334,8 @@ def _rows(s: ChoiceSituation, outside_utility: np.ndarray) -> list[CustomerRow]:
         infers_quality=s.infers_quality, bond=s.bond.T, reference_price=s.reference_price.T,
         segment=s.segment, valuation_scale=s.valuation_scale, consider=s.consider.T,
         outside_utility=outside_utility,
+        committed=(np.zeros((s.social.shape[0], s.n_shoppers), bool) if s.committed is None
+                   else s.committed).T,
     )
     lists = {k: np.asarray(v).tolist() for k, v in columns.items()}
     return [CustomerRow(**{k: v[i] for k, v in lists.items()}) for i in range(s.n_shoppers)]

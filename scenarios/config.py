@@ -31,8 +31,8 @@ def _config_dir() -> Path:
 CONFIG_DIR = _config_dir()
 
 #: Top-level keys of a scenario config.
-TOP_LEVEL = ("market", "population", "firms", "economy", "n_periods", "seed", "replicate",
-             "overrides")
+TOP_LEVEL = ("market", "population", "firms", "economy", "unit_cost", "n_periods", "seed",
+             "replicate", "overrides")
 
 
 def load_config(overrides: Sequence[str] = ()) -> DictConfig:
@@ -156,7 +156,8 @@ def build_scenario(cfg: Any) -> ScenarioSpec:
         market=from_mapping(MarketParams, data["market"] or {}, "market"),
         population=from_mapping(PopulationParams, data["population"], "population"),
         firms={str(k): _firm(k, v) for k, v in firms.items()},
-        economy=_economy(data.get("economy", {"kind": "steady"})),
+        economy=_driver(data.get("economy", {"kind": "steady"}), "economy"),
+        unit_cost=_driver(data.get("unit_cost", {"kind": "steady"}), "unit_cost"),
         n_periods=data.get("n_periods", 52),
         seed=data.get("seed", 0),
         replicate=data.get("replicate", 0),
@@ -169,10 +170,10 @@ def _firm(name: Any, data: Any) -> FirmParams:
     return from_mapping(FirmParams, {"name": str(name), **data}, f"firms.{name}")
 
 
-def _economy(data: Any):
-    from scenarios.economy import build
+def _driver(data: Any, path: str):
+    from scenarios.drivers import build
 
-    return build(data, "economy")
+    return build(data, path)
 
 
 def group_options(group: str) -> tuple[str, ...]:

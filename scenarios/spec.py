@@ -6,9 +6,10 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from agents.firm import FirmParams, OfferBook
+from agents.firm import FirmParams
+from agents.offers import OfferBook
 from agents.population import PopulationParams
-from scenarios import economy as economy_drivers
+from scenarios import drivers
 from sim.market import MarketParams
 from sim.params import FROZEN, FrozenMap
 from sim.validation import ConfigError, check_int
@@ -28,6 +29,8 @@ class ScenarioSpec:
         Firms by name, in market order.
     economy : Driver
         Path of the economy index.
+    unit_cost : Driver
+        Path of the unit-cost multiplier (1 = budgeted costs).
     n_periods : int
     seed : int
         The run's entropy.
@@ -38,13 +41,15 @@ class ScenarioSpec:
     market: MarketParams
     population: PopulationParams
     firms: Mapping[str, FirmParams]
-    economy: Any = dataclasses.field(default_factory=economy_drivers.Steady)
+    economy: Any = dataclasses.field(default_factory=drivers.Steady)
+    unit_cost: Any = dataclasses.field(default_factory=drivers.Steady)
     n_periods: int = 52
     seed: int = 0
     replicate: int = 0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "economy", economy_drivers.build(self.economy))
+        object.__setattr__(self, "economy", drivers.build(self.economy))
+        object.__setattr__(self, "unit_cost", drivers.build(self.unit_cost, "unit_cost"))
         object.__setattr__(self, "firms", FrozenMap(self.firms))
         check_int("n_periods", self.n_periods, low=1)
         check_int("seed", self.seed, low=0)

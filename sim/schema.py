@@ -32,6 +32,8 @@ def _v(name: str, dims: str, units: str, long_name: str) -> Variable:
 OUTPUTS: tuple[Variable, ...] = (
     _v("economy_index", "period", "1", "economy index (1 = normal times)"),
     _v("price", "period offer", "currency", "posted price"),
+    _v("on_sale", "period offer", "1", "1 if the offer is on the menu"),
+    _v("concession", "period offer", "1", "price cut given to buyers who commit (fraction)"),
     _v("unit_cost", "period offer", "currency", "unit cost"),
     _v("units", "period offer", "purchases", "units sold"),
     _v("revenue", "period offer", "currency", "revenue"),
@@ -49,6 +51,7 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("average_price", "period firm", "currency", "average realised price (NaN without sales)"),
     _v("customers", "period firm state", "customers", "customers by awareness state"),
     _v("acquisitions", "period firm", "customers", "first purchases by edge customers"),
+    _v("committed", "period firm", "customers", "customers under a commitment to the firm"),
     _v("mean_bond", "period firm", "1", "mean bond among insiders"),
     _v("word_of_mouth", "period firm", "1",
        "net word of mouth (promoters - detractors) / customers"),

@@ -27,6 +27,7 @@ __all__ = [
     "SocialValue",
     "ContextValue",
     "PriceValue",
+    "CommitmentValue",
     "ValueFunction",
     "COMPONENTS",
 ]
@@ -54,12 +55,19 @@ class ChoiceSituation:
     consider : ndarray of bool, shape (offer, shopper)
     attributes : ndarray, shape (offer, dimension)
     price : ndarray, shape (offer,)
+        What a buyer pays: the posted price less any concession.
     list_price : ndarray, shape (offer,)
     offer_firm : ndarray of int, shape (offer,)
     valuations : ndarray, shape (offer, segment)
         Stated money values; NaN columns for segments described by weights.
     social : ndarray, shape (firm,)
         Net word of mouth about each firm, in [-1, 1].
+    posted_price : ndarray, shape (offer,), optional
+        The price the market sees (defaults to ``price``); the price signal reads it.
+    commitment : ndarray of int, shape (offer,), optional
+        Periods a buyer commits for to get the offer's concession (0: none).
+    committed : ndarray of bool, shape (firm, shopper), optional
+        Shoppers already under a commitment to each firm.
     """
 
     weights: np.ndarray
@@ -78,6 +86,14 @@ class ChoiceSituation:
     offer_firm: np.ndarray
     valuations: np.ndarray
     social: np.ndarray
+    posted_price: np.ndarray | None = None
+    commitment: np.ndarray | None = None
+    committed: np.ndarray | None = None
+
+    @property
+    def signal_price(self) -> np.ndarray:
+        """The price that signals quality: the posted one, shape (offer,)."""
+        return self.price if self.posted_price is None else self.posted_price
 
     @property
     def n_shoppers(self) -> int:
@@ -147,7 +163,7 @@ class AttributeValue:
             scale = s.base_price_sensitivity[cols] * s.valuation_scale[cols]
             b[:, cols] = s.valuations[:, s.segment[cols]] * scale
         if perceived and self.price_quality_elasticity > 0:
-            signal = (s.price / s.list_price) ** self.price_quality_elasticity
+            signal = (s.signal_price / s.list_price) ** self.price_quality_elasticity
             if (signal != 1).any() and s.infers_quality.any():
                 cols = np.flatnonzero(s.infers_quality)
                 b[:, cols] *= signal[:, None].astype(b.dtype)
@@ -301,9 +317,34 @@ class PriceValue:
         return Contribution(cost)
 
 
+@dataclasses.dataclass(**FROZEN)
+class CommitmentValue:
+    """``-cost_per_period * k_j``: what committing for ``k_j`` periods costs a buyer.
+
+    Applies to offers sold with a buyer concession, for shoppers not already
+    committed to the firm (they have paid that cost).
+    """
+
+    name: ClassVar[str] = "commitment"
+    enabled: bool = True
+    cost_per_period: float = 0.05
+
+    def __post_init__(self) -> None:
+        check_nonnegative("cost_per_period", self.cost_per_period)
+
+    def contribution(self, s: ChoiceSituation) -> Contribution:
+        if s.commitment is None or not s.commitment.any():
+            return Contribution()
+        cost = (self.cost_per_period * s.commitment).astype(np.float32)[:, None]
+        if s.committed is None:
+            return Contribution(-np.broadcast_to(cost, s.consider.shape).copy())
+        return Contribution(np.where(s.committed[s.offer_firm], np.float32(0), -cost))
+
+
 #: Component classes by config name. A new component is one class and one line here.
 COMPONENTS: dict[str, type] = {
-    c.name: c for c in (AttributeValue, BondValue, SocialValue, ContextValue, PriceValue)
+    c.name: c for c in (AttributeValue, BondValue, SocialValue, ContextValue, PriceValue,
+                        CommitmentValue)
 }
 
 
@@ -312,7 +353,8 @@ class ValueFunction:
     """The sum of enabled components (customers x offers x context -> perceived value)."""
 
     components: tuple[Any, ...] = (
-        AttributeValue(), BondValue(), SocialValue(), ContextValue(), PriceValue()
+        AttributeValue(), BondValue(), SocialValue(), ContextValue(), PriceValue(),
+        CommitmentValue(),
     )
 
     def __post_init__(self) -> None:

@@ -41,6 +41,11 @@ class Observation:
     rival_price : ndarray, shape (rival_offer,)
         Rivals' posted prices as the firm sees them (after the information lag).
     rival_rung : ndarray of int, shape (rival_offer,)
+    is_bundle : ndarray of bool, shape (own_offer,)
+    menu : str
+        The firm's current menu (see :mod:`agents.offers`).
+    base_unit_cost : ndarray, shape (own_offer,)
+        Unit cost before any cost shock (what the firm budgeted for).
     """
 
     period: int
@@ -53,6 +58,17 @@ class Observation:
     share: float
     rival_price: np.ndarray
     rival_rung: np.ndarray
+    is_bundle: np.ndarray | None = None
+    menu: str = "mixed"
+    base_unit_cost: np.ndarray | None = None
+
+    @property
+    def cost_index(self) -> float:
+        """Current unit costs relative to budgeted ones (1 = no shock)."""
+        if self.base_unit_cost is None or not (self.base_unit_cost > 0).any():
+            return 1.0
+        ok = self.base_unit_cost > 0
+        return float(np.mean(self.unit_cost[ok] / self.base_unit_cost[ok]))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -62,9 +78,19 @@ class Decision:
     Attributes
     ----------
     price : ndarray, shape (own_offer,)
+        List prices to post.
+    menu : str or None
+        Switch to this menu (None: keep the current one).
+    concession : ndarray, shape (own_offer,), or None
+        Price cut (fraction of the posted price) for buyers who commit.
+    commitment : int
+        Periods a buyer taking a concession commits for.
     """
 
     price: np.ndarray
+    menu: str | None = None
+    concession: np.ndarray | None = None
+    commitment: int = 0
 
 
 @runtime_checkable

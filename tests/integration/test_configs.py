@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import types
 import typing
 from collections.abc import Mapping
 from typing import Any
@@ -19,13 +20,13 @@ from agents.firm import FirmParams
 from agents.population import PopulationParams
 from agents.strategies import strategy_class
 from scenarios.config import CONFIG_DIR, build_scenario, group_options, load_config
-from scenarios.economy import DRIVERS
+from scenarios.drivers import DRIVERS
 from sim.market import MarketParams
 from sim.run import simulate
 from sim.validation import ConfigError
 from sim.value import COMPONENTS, ValueFunction
 
-GROUPS = ("market", "population", "firms", "strategy", "economy")
+GROUPS = ("market", "population", "firms", "strategy", "economy", "unit_cost")
 #: population options whose valuation tables name offers of one firms option only.
 NEEDS_FIRMS = {"textbook_wtp": "three_ladders"}
 SMALL = ("population.n_customers=2000", "n_periods=3")
@@ -93,8 +94,8 @@ def test_every_option_composes_and_builds(group, option, overrides, package):
     if group == "strategy":
         firm = package.split(".")[1]
         assert spec.firms[firm].strategy.kind == raw(group, option)["kind"]
-    elif group == "economy":
-        assert spec.economy.kind == raw(group, option)["kind"]
+    elif group in ("economy", "unit_cost"):
+        assert getattr(spec, group).kind == raw(group, option)["kind"]
     elif group == "firms":
         assert list(spec.firms) == firm_names(option)
     elif group == "population":
@@ -148,7 +149,10 @@ def mirror_errors(cls: type, data: Any, path: str) -> list[str]:
             errors.append(f"{path}.{key} (not a field of {cls.__name__})")
             continue
         tp = hints[key]
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        present = [a for a in typing.get_args(tp) if a is not type(None)]
+        if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(present) == 1:
+            tp = present[0]  # Optional[X] -> X
+        args = list(typing.get_args(tp))
         if key == "strategy" and cls is FirmParams:
             errors += strategy_errors(value, f"{path}.{key}")
         elif dataclasses.is_dataclass(tp):
@@ -198,12 +202,13 @@ def test_strategy_keys_are_fields_of_the_strategy_kind(option):
     assert strategy_errors(data, "strategy") == []
 
 
-@pytest.mark.parametrize("option", options("economy"))
-def test_economy_keys_are_fields_of_the_driver_kind(option):
-    data = raw("economy", option)
+@pytest.mark.parametrize(("group", "option"), [(g, o) for g in ("economy", "unit_cost")
+                                               for o in options(g)])
+def test_driver_keys_are_fields_of_the_driver_kind(group, option):
+    data = raw(group, option)
     assert data["kind"] in DRIVERS
     params = {k: v for k, v in data.items() if k != "kind"}
-    assert mirror_errors(DRIVERS[data["kind"]], params, "economy") == []
+    assert mirror_errors(DRIVERS[data["kind"]], params, group) == []
 
 
 def test_the_mirror_check_catches_a_misnamed_key():

@@ -15,7 +15,7 @@ from agents.strategies import available, strategy_class
 from agents.strategies.hold import Hold
 from agents.strategies.match import Match
 from scenarios.config import build_scenario
-from scenarios.economy import Downturn, Steady
+from scenarios.drivers import Downturn, Steady
 from scenarios.spec import ScenarioSpec
 from sim.market import MarketParams
 from sim.params import from_mapping

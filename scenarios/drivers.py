@@ -1,8 +1,9 @@
-"""Economy drivers: exogenous paths of the economy index e_t (1 = normal times).
+"""Drivers: exogenous time paths (MODEL.md §9).
 
-A driver is a frozen parameter object with ``path(n_periods) -> ndarray``;
-the index shrinks budgets and raises price sensitivity (MODEL.md §4) and
-defers purchases of wants.
+A driver is a frozen parameter object with ``path(n_periods) -> ndarray``.
+The economy index e_t (1 = normal times) shrinks budgets, raises price
+sensitivity and defers purchases of wants (MODEL.md §4); the unit-cost
+multiplier scales every offer's unit cost.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from sim.params import FROZEN, from_mapping
 from sim.validation import ConfigError, check_choice, check_int, check_probability, check_range
 
-__all__ = ["Driver", "Steady", "Downturn", "DRIVERS", "build"]
+__all__ = ["Driver", "Steady", "Downturn", "Shock", "DRIVERS", "build"]
 
 
 @runtime_checkable
@@ -98,12 +99,46 @@ class Downturn:
         return 1.0 - self.depth * dip
 
 
+@dataclasses.dataclass(**FROZEN)
+class Shock:
+    """A step change: the level moves by ``size`` (a fraction) at ``onset``.
+
+    It lasts ``duration`` periods (0 = for good), reached over ``ramp``
+    periods. ``size=0.3`` raises a unit-cost multiplier from 1 to 1.3.
+
+    Examples
+    --------
+    >>> Shock(size=0.5, onset=2, duration=3).path(7).tolist()
+    [1.0, 1.0, 1.5, 1.5, 1.5, 1.0, 1.0]
+    """
+
+    kind: ClassVar[str] = "shock"
+    size: float = 0.3
+    onset: int = 12
+    duration: int = 0
+    ramp: int = 1
+
+    def __post_init__(self) -> None:
+        check_range("size", self.size, -1.0, 10.0, low_open=True)
+        check_int("onset", self.onset, low=0)
+        check_int("duration", self.duration, low=0)
+        check_int("ramp", self.ramp, low=1)
+
+    def path(self, n_periods: int) -> np.ndarray:
+        """Level, shape (period,)."""
+        t = np.arange(n_periods, dtype=np.float64)
+        rise = np.clip((t - self.onset + 1) / self.ramp, 0.0, 1.0)
+        if self.duration:
+            rise = np.where(t >= self.onset + self.duration, 0.0, rise)
+        return 1.0 + self.size * rise
+
+
 #: Drivers by ``kind``.
-DRIVERS: dict[str, type] = {d.kind: d for d in (Steady, Downturn)}
+DRIVERS: dict[str, type] = {d.kind: d for d in (Steady, Downturn, Shock)}
 
 
 def build(data: Mapping[str, Any] | Driver, path: str = "economy") -> Driver:
-    """Build an economy driver from ``{kind: ..., <its parameters>}``."""
+    """Build a driver from ``{kind: ..., <its parameters>}``."""
     if isinstance(data, Driver):
         return data
     if not isinstance(data, Mapping) or data.get("kind") not in DRIVERS:

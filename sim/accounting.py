@@ -1,0 +1,65 @@
+"""One period's books: units, revenue, costs, shares and customer counts, per schema variable."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.population import AwarenessState
+from sim.choice import OUTSIDE
+
+__all__ = ["period_accounts"]
+
+
+def period_accounts(model, shop, s, choice, surplus, wom, offers_now) -> dict:
+    """The period's values of every schema variable except ``economy_index``.
+
+    Parameters
+    ----------
+    model : MarketModel
+    shop : ndarray of int, shape (shopper,)
+    s : ChoiceSituation
+    choice : ndarray of int, shape (shopper,)
+    surplus : ndarray, shape (shopper,)
+    wom : ndarray, shape (firm,)
+    offers_now : MarketOffers
+    """
+    pop, offers = model.population, model.offers
+    n_firms, n_offers = len(model.firms), offers.n_offers
+    bought = choice != OUTSIDE
+    j = choice[bought]
+    units = np.bincount(j, minlength=n_offers).astype(np.float64)
+    seg = pop.segment[shop][bought].astype(np.int64)
+    n_seg = len(model.recorder.coords["segment"])
+    seg_units = np.bincount(seg * n_offers + j, minlength=n_seg * n_offers)
+    revenue, var_cost = units * offers_now.paid, units * offers_now.unit_cost
+
+    def by_firm(x):
+        return np.bincount(offers.firm, weights=x, minlength=n_firms)
+
+    f_units, f_rev, f_var = by_firm(units), by_firm(revenue), by_firm(var_cost)
+    total, total_rev = units.sum(), revenue.sum()
+    counts = pop.state_counts()
+    n_ins = counts[:, AwarenessState.INSIDER]
+    bond_sum = np.array([pop.bond[f][pop.awareness[f] == AwarenessState.INSIDER].sum(
+        dtype=np.float64) for f in range(n_firms)])
+    committed = np.count_nonzero(pop.committed_until > model.period, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        avg_price = np.where(f_units > 0, f_rev / f_units, np.nan)
+        satisfied = np.where(f_units > 0, model.satisfied_buyers / f_units, np.nan)
+        bond = np.where(n_ins > 0, bond_sum / n_ins, 0.0)
+    return dict(
+        price=offers_now.posted, unit_cost=offers_now.unit_cost,
+        on_sale=offers_now.on_sale.astype(np.float64), concession=offers_now.concession,
+        units=units, revenue=revenue, variable_cost=var_cost, offer_profit=revenue - var_cost,
+        offer_share=units / total if total else 0.0,
+        segment_units=seg_units.reshape(n_seg, n_offers),
+        firm_units=f_units, firm_revenue=f_rev, firm_variable_cost=f_var,
+        fixed_cost=model.fixed_cost, profit=f_rev - f_var - model.fixed_cost,
+        share=f_units / total if total else 0.0,
+        revenue_share=f_rev / total_rev if total_rev else 0.0,
+        average_price=avg_price, customers=counts, acquisitions=model.acquired,
+        committed=committed, mean_bond=bond, word_of_mouth=wom, satisfied_share=satisfied,
+        in_market=shop.size, buyers=total,
+        outside_share=1 - total / shop.size if shop.size else 0.0,
+        consumer_surplus=float((surplus / s.price_sensitivity).sum(dtype=np.float64)),
+    )
