@@ -97,7 +97,7 @@ def move_awareness(
     edge = awareness == S.EDGE
     insider = awareness == S.INSIDER
     lapse = insider & (
-        (period - last_purchase >= params.lapse_periods) | (bond < params.bond_floor)
+        (period - last_purchase > params.lapse_periods) | (bond < params.bond_floor)
     )
     if committed is not None:
         lapse &= ~committed

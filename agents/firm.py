@@ -133,4 +133,7 @@ class Firm(mesa.Agent):
         price, on_sale = self.model.offers.menu(self.index, self.menu, full)
         concession = (np.zeros(n) if decision.concession is None
                       else np.clip(np.asarray(decision.concession, dtype=np.float64), 0, 0.95))
+        if (concession > 0).any() and int(decision.commitment) < 1:
+            raise ValueError(f"strategy {self.strategy.kind!r} of firm {self.name!r} gave a "
+                             f"concession without a commitment (commitment must be >= 1)")
         return Posting(price, on_sale, concession, int(decision.commitment))

@@ -129,7 +129,7 @@ class OfferBook:
         ``"<firm>/<tier or bundle>"``.
     firm : ndarray of int, shape (offer,)
     rung : ndarray of int, shape (offer,)
-        Ladder rung of a tier (0 = lowest); bundles follow the firm's top rung.
+        Ladder rung of a tier (0 = lowest); -1 for bundles (comparable with bundles).
     attributes : ndarray, shape (offer, dimension)
     unit_cost : ndarray, shape (offer,)
         Base unit cost (before any unit-cost driver).
@@ -170,13 +170,11 @@ class OfferBook:
                 index[tname] = len(rows)
                 attrs = [float(t.attributes.get(d, 0.0)) for d in dims]
                 rows.append((f"{fp.name}/{tname}", f, r, attrs, t.unit_cost, t.price, ()))
-            top = len(index)
-            for b, (bname, bp) in enumerate(fp.bundles.items()):
+            for bname, bp in fp.bundles.items():
                 parts = tuple(index[c] for c in bp.components)
                 attrs = (1 + bp.complementarity) * np.sum([rows[k][3] for k in parts], axis=0)
                 cost = sum(rows[k][4] for k in parts)
-                rows.append((f"{fp.name}/{bname}", f, top + b, list(attrs), cost, bp.price,
-                             parts))
+                rows.append((f"{fp.name}/{bname}", f, -1, list(attrs), cost, bp.price, parts))
         name, firm, rung, attrs, cost, price, comps = zip(*rows, strict=True)
         return cls(tuple(name), np.array(firm), np.array(rung),
                    np.array(attrs, dtype=np.float64), np.array(cost, dtype=np.float64),

@@ -27,6 +27,11 @@ from sim.validation import (
 
 __all__ = ["SegmentParams", "PopulationParams", "CustomerPopulation", "AwarenessState"]
 
+#: What is drawn per customer, each from its own child of the population stream
+#: (append only: the order fixes the streams).
+DRAWS = ("segment", "weights", "price_sensitivity", "budget", "loss_aversion", "need",
+         "infers_quality", "valuation", "awareness", "last_purchase")
+
 
 class AwarenessState:
     """Codes of the per (customer, firm) awareness state (MODEL.md §5)."""
@@ -73,12 +78,12 @@ class SegmentParams:
         if self.valuations is not None:
             for k, v in self.valuations.items():
                 check_nonnegative(f"valuations.{k}", v)
-        check_positive("weight_concentration", self.weight_concentration)
-        check_nonnegative("valuation_spread", self.valuation_spread)
+        check_range("weight_concentration", self.weight_concentration, 0.01, 1e6)
+        check_range("valuation_spread", self.valuation_spread, 0.0, 3.0)
         check_positive("price_sensitivity", self.price_sensitivity)
-        check_nonnegative("price_sensitivity_spread", self.price_sensitivity_spread)
+        check_range("price_sensitivity_spread", self.price_sensitivity_spread, 0.0, 3.0)
         check_positive("budget", self.budget)
-        check_nonnegative("budget_spread", self.budget_spread)
+        check_range("budget_spread", self.budget_spread, 0.0, 3.0)
         check_range("loss_aversion", self.loss_aversion, 1.0, 10.0)
         check_nonnegative("loss_aversion_spread", self.loss_aversion_spread)
         check_probability("need_share", self.need_share)
@@ -97,10 +102,16 @@ class PopulationParams:
     exposure is ``hardship = (median budget / budget) ** hardship_exponent``, so
     lower budgets are hit harder. ``want_deferral`` is how strongly customers
     buying a *want* (not a need) leave the market in a downturn.
+
+    ``n_customers`` is how many customers are simulated (precision);
+    ``market_size`` is how many real customers they stand for (economics: units,
+    money and customer counts in the results are scaled to it). Left empty, it
+    equals ``n_customers``.
     """
 
     n_customers: int
     segments: Mapping[str, SegmentParams]
+    market_size: int | None = None
     budget_elasticity: float = 1.5
     sensitivity_elasticity: float = 1.0
     hardship_exponent: float = 0.5
@@ -108,6 +119,8 @@ class PopulationParams:
 
     def __post_init__(self) -> None:
         check_int("n_customers", self.n_customers, low=1)
+        if self.market_size is not None:
+            check_int("market_size", self.market_size, low=1)
         if not self.segments:
             raise ConfigError("segments", {}, "at least one segment")
         total = sum(s.share for s in self.segments.values())
@@ -121,6 +134,11 @@ class PopulationParams:
     @property
     def segment_names(self) -> tuple[str, ...]:
         return tuple(self.segments)
+
+    @property
+    def customer_weight(self) -> float:
+        """Real customers each simulated customer stands for (``market_size / n_customers``)."""
+        return 1.0 if self.market_size is None else self.market_size / self.n_customers
 
 
 @dataclasses.dataclass(slots=True, eq=False)
@@ -231,9 +249,13 @@ class CustomerPopulation:
             The population stream.
         """
         n = params.n_customers
+        # one child stream per attribute: changing one attribute's distribution (or a
+        # rejection sampler's draw count) leaves every other attribute's draws unchanged
+        streams = dict(zip(DRAWS, rng.spawn(len(DRAWS)), strict=True))
         segs = list(params.segments.values())
         shares = np.array([s.share for s in segs])
-        segment = rng.choice(len(segs), size=n, p=shares / shares.sum()).astype(np.int16)
+        segment = streams["segment"].choice(len(segs), size=n, p=shares / shares.sum())
+        segment = segment.astype(np.int16)
         dims = list(dimensions)
 
         def per_segment(attr: str) -> np.ndarray:
@@ -246,28 +268,32 @@ class CustomerPopulation:
         conc = per_segment("weight_concentration")
         # Dirichlet around the segment mean via normalised gammas (vectorised).
         alpha = np.maximum(mean_w[segment] * conc[:, None], 1e-3)
-        g = rng.standard_gamma(alpha)
-        weights = np.ascontiguousarray((g / g.sum(axis=1, keepdims=True)).T, dtype=np.float32)
+        g = streams["weights"].standard_gamma(alpha)
+        total = g.sum(axis=1, keepdims=True)
+        # a tiny concentration can underflow every gamma draw: fall back to the segment mean
+        w = np.where(total > 0, g / np.where(total > 0, total, 1.0), mean_w[segment])
+        weights = np.ascontiguousarray(w.T, dtype=np.float32)
 
         def lognormal(median: str, spread: str) -> np.ndarray:
-            z = rng.standard_normal(n)
+            z = streams[median].standard_normal(n)
             return per_segment(median) * np.exp(per_segment(spread) * z)
 
         price_sensitivity = lognormal("price_sensitivity", "price_sensitivity_spread")
         budget = lognormal("budget", "budget_spread")
         loss = np.clip(
             per_segment("loss_aversion")
-            + per_segment("loss_aversion_spread") * rng.standard_normal(n), 1.0, 10.0,
+            + per_segment("loss_aversion_spread") * streams["loss_aversion"].standard_normal(n),
+            1.0, 10.0,
         )
-        need = rng.random(n) < per_segment("need_share")
-        infers = rng.random(n) < per_segment("price_quality_share")
-        vscale = np.exp(per_segment("valuation_spread") * rng.standard_normal(n))
+        need = streams["need"].random(n) < per_segment("need_share")
+        infers = streams["infers_quality"].random(n) < per_segment("price_quality_share")
+        vscale = np.exp(per_segment("valuation_spread") * streams["valuation"].standard_normal(n))
         hardship = np.clip(
             (np.median(budget) / budget) ** params.hardship_exponent, 0.1, 10.0
         )
 
         n_firms = initial_awareness.shape[0]
-        u = rng.random((n_firms, n))
+        u = streams["awareness"].random((n_firms, n))
         init_ins, init_aware = initial_insiders[:, None], initial_awareness[:, None]
         awareness = np.where(
             u < init_ins,
@@ -277,7 +303,8 @@ class CustomerPopulation:
         insider = awareness == AwarenessState.INSIDER
         bond = np.where(insider, 0.5, 0.0).astype(np.float32)
         # insiders last bought a geometric number of purchase cycles ago (no synchronised lapse)
-        since = rng.geometric(per_segment("purchase_rate")[None, :], size=(n_firms, n)) - 1
+        since = streams["last_purchase"].geometric(per_segment("purchase_rate")[None, :],
+                                                   size=(n_firms, n)) - 1
         last = np.where(insider, -since, cls.NEVER).astype(np.int32)
         promoter = insider.astype(np.int8)
         f32 = np.float32

@@ -21,8 +21,9 @@ Perceived value of offer j (firm f) to customer i, with S_i the customer's consi
          + beta_bond * b_if + beta_social * social_f
          + compromise * [j in S_i, a cheaper and a dearer offer in S_i]
          + attraction * [j in S_i, j dominates some offer in S_i]
-         - alpha_i(e) * (p_j + (lambda_i - 1) * max(0, p_j - r_ij))
-         - commitment_cost * k_j * [j asks a commitment of k_j periods, i not yet committed to f]
+         - min(alpha_i(e) * cost(p_j),                              [pay the posted price]
+               alpha_i(e) * cost(p_j (1 - c_j)) + commitment_cost * k_j)   [or take a concession]
+    cost(q) = q + (lambda_i - 1) * max(0, q - r_ij)
     V_i0 = u0_i + overload * #{j in S_i with a near-identical sibling in S_i}
 
 where ``benefit_ij = sum_d w_id a_jd``, or ``alpha_i * scale_i * WTP_sj`` for segments that
@@ -43,7 +44,7 @@ from sim.value import ChoiceSituation, ValueFunction
 __all__ = ["ValueTerms", "CustomerRow", "CustomerAgent", "ReferenceMarket"]
 
 #: Value components the reference knows how to compute.
-KNOWN_COMPONENTS = ("attributes", "bond", "social", "context", "price", "commitment")
+KNOWN_COMPONENTS = ("attributes", "bond", "social", "context", "price")
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -79,10 +80,8 @@ class ValueTerms:
         if (c := value_function.get("context")) is not None:
             terms.update(compromise=c.compromise, attraction=c.attraction, overload=c.overload,
                          crowding_radius=c.crowding_radius)
-        if value_function.get("price") is not None:
-            terms.update(price_weight=1.0)
-        if (c := value_function.get("commitment")) is not None:
-            terms.update(commitment_cost=c.cost_per_period)
+        if (c := value_function.get("price")) is not None:
+            terms.update(price_weight=1.0, commitment_cost=c.commitment_cost)
         return cls(**{k: float(v) for k, v in terms.items()})
 
 
@@ -153,8 +152,9 @@ class CustomerAgent(mesa.Agent):
             benefit = stated * c.base_price_sensitivity * c.valuation_scale
         elasticity = m.terms.price_quality_elasticity
         if c.infers_quality and elasticity > 0:
-            # a cut of the *posted* price reads as lower quality (a concession does not)
-            benefit *= (m.posted_price[j] / m.list_price[j]) ** elasticity
+            # a cut of the *posted* price reads as lower quality (a concession does not, and
+            # a price above list does not read as higher quality)
+            benefit *= min(1.0, m.price[j] / m.list_price[j]) ** elasticity
         return benefit
 
     def context_bonus(self, j: int, menu: list[int]) -> float:
@@ -171,10 +171,25 @@ class CustomerAgent(mesa.Agent):
         return bonus
 
     def price_cost(self, j: int) -> float:
-        """Price of offer ``j`` with losses against the reference price weighing lambda_i."""
-        c, p = self.row, self.model.price[j]
-        loss = max(0.0, p - c.reference_price[j])
-        return p + (c.loss_aversion - 1.0) * loss
+        """What paying for offer ``j`` costs in utility: the posted price, or the deal.
+
+        Each price weighs losses against the reference price by lambda_i; the deal
+        (a concession for a commitment) adds the commitment's cost unless the customer
+        is already committed to the firm.
+        """
+        c, m, t = self.row, self.model, self.model.terms
+
+        def cost(q: float) -> float:
+            return c.price_sensitivity * (q + (c.loss_aversion - 1.0) * max(
+                0.0, q - c.reference_price[j]))
+
+        plain = cost(m.price[j])
+        if m.concession[j] <= 0:
+            return plain
+        deal = cost(m.price[j] * (1.0 - m.concession[j]))
+        if not c.committed[m.offer_firm[j]]:
+            deal += t.commitment_cost * m.commitment[j]
+        return min(plain, deal)
 
     def perceived_values(self) -> tuple[list[float], float]:
         """Perceived value of every offer and of the outside option.
@@ -195,9 +210,7 @@ class CustomerAgent(mesa.Agent):
             value += t.bond_beta * c.bond[f]
             value += t.social_beta * m.social[f]
             value += self.context_bonus(j, menu)
-            value -= t.price_weight * c.price_sensitivity * self.price_cost(j)
-            if m.commitment[j] > 0 and not c.committed[f]:
-                value -= t.commitment_cost * m.commitment[j]
+            value -= t.price_weight * self.price_cost(j)
             values.append(value)
         crowded = sum(1 for j in menu if any(m.similar[j][k] for k in menu))
         return values, c.outside_utility + t.overload * crowded
@@ -272,8 +285,8 @@ class ReferenceMarket(mesa.Model):
         self.noise_scale = float(noise_scale)
         self.attributes = np.asarray(s.attributes, dtype=np.float64).tolist()
         self.price = np.asarray(s.price, dtype=np.float64).tolist()
-        self.posted_price = np.asarray(s.signal_price, dtype=np.float64).tolist()
         n = len(self.price)
+        self.concession = (np.zeros(n) if s.concession is None else s.concession).tolist()
         self.commitment = (np.zeros(n, int) if s.commitment is None else s.commitment).tolist()
         self.list_price = np.asarray(s.list_price, dtype=np.float64).tolist()
         self.offer_firm = np.asarray(s.offer_firm).tolist()

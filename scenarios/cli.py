@@ -107,8 +107,8 @@ def run(args: Sequence[str]) -> int:
     from scenarios.config import CONFIG_DIR, build_scenario, load_config
 
     flags, overrides = _split(args)
-    if not any(f in ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help")
-               for f in flags):
+    if not any(f in ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help",
+                     "-m", "--multirun") for f in flags):
         try:
             build_scenario(load_config(overrides))
         except ConfigError as err:

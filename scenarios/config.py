@@ -54,6 +54,8 @@ def load_config(overrides: Sequence[str] = ()) -> DictConfig:
     ConfigError
         For an unknown option, a misspelled key or a malformed override.
     """
+    if isinstance(overrides, str):  # one override, not a sequence of characters
+        overrides = [overrides]
     overrides = [str(o) for o in overrides]
     try:
         cfg = _compose(overrides)

@@ -54,12 +54,13 @@ class Downturn:
     ``shape`` is the recovery shape: V (straight down and up), U (quick drop,
     flat bottom, quick recovery), L (quick drop, slow partial climb), W (two
     dips). ``recovery`` is the share of the loss regained by the end of the
-    window; the index stays there afterwards.
+    window; the index stays there afterwards. Period t takes the shape's value
+    at the middle of the period, so even a one-period downturn shows.
 
     Examples
     --------
-    >>> Downturn(depth=0.2, onset=2, duration=4, shape="V").path(8).round(2).tolist()
-    [1.0, 1.0, 1.0, 0.9, 0.8, 0.9, 1.0, 1.0]
+    >>> Downturn(depth=0.2, onset=2, duration=5, shape="V").path(9).round(2).tolist()
+    [1.0, 1.0, 0.96, 0.88, 0.8, 0.88, 0.96, 1.0, 1.0]
     """
 
     kind: ClassVar[str] = "downturn"
@@ -74,6 +75,8 @@ class Downturn:
         check_int("onset", self.onset, low=0)
         check_int("duration", self.duration, low=1)
         check_choice("shape", self.shape, SHAPES)
+        if self.shape == "W" and self.duration < 2:
+            raise ConfigError("duration", self.duration, "at least 2 periods for a W shape")
         check_probability("recovery", self.recovery)
 
     def dip(self, x: np.ndarray) -> np.ndarray:
@@ -92,7 +95,7 @@ class Downturn:
     def path(self, n_periods: int) -> np.ndarray:
         """Economy index, shape (period,)."""
         t = np.arange(n_periods, dtype=np.float64)
-        x = (t - self.onset) / self.duration
+        x = (t - self.onset + 0.5) / self.duration  # the shape at the middle of each period
         inside = (x >= 0) & (x <= 1)
         dip = np.where(inside, self.dip(np.clip(x, 0, 1)), 0.0)
         dip = np.where(x > 1, 1 - self.recovery, dip)

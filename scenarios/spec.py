@@ -56,8 +56,22 @@ class ScenarioSpec:
         check_int("replicate", self.replicate, low=0)
         if not self.firms:
             raise ConfigError("firms", {}, "at least one firm")
+        for name in ("economy", "unit_cost"):
+            onset = getattr(getattr(self, name), "onset", None)
+            if onset is not None and onset >= self.n_periods:
+                raise ConfigError(f"{name}.onset", onset,
+                                  f"a period before the horizon (< n_periods = {self.n_periods})")
+        if self.market.information_lag >= self.n_periods:
+            raise ConfigError("market.information_lag", self.market.information_lag,
+                              f"fewer periods than the horizon (< n_periods = {self.n_periods})")
         dims = self.market.value_dimensions
         offers = OfferBook.from_firms(tuple(self.firms.values()), dims)
+        segments = tuple(self.population.segments)
+        for fname, firm in self.firms.items():
+            wanted = getattr(firm.strategy, "segment", None)
+            if wanted is not None and wanted != "all" and wanted not in segments:
+                raise ConfigError(f"firms.{fname}.strategy.survey.segment", wanted,
+                                  "all, or one of " + ", ".join(segments))
         for sname, seg in self.population.segments.items():
             for k in seg.weights or {}:
                 if k not in dims:

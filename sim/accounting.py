@@ -10,7 +10,7 @@ from sim.choice import OUTSIDE
 __all__ = ["period_accounts"]
 
 
-def period_accounts(model, shop, s, choice, surplus, wom, offers_now) -> dict:
+def period_accounts(model, shop, s, choice, surplus, wom, offers_now, booked) -> dict:
     """The period's values of every schema variable except ``economy_index``.
 
     Parameters
@@ -22,16 +22,20 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now) -> dict:
     surplus : ndarray, shape (shopper,)
     wom : ndarray, shape (firm,)
     offers_now : MarketOffers
+    booked : dict
+        From the booking step: ``revenue`` by offer (shape (offer,), simulated
+        customers), ``acquired`` and ``satisfied`` buyers by firm (shape (firm,)).
     """
     pop, offers = model.population, model.offers
     n_firms, n_offers = len(model.firms), offers.n_offers
+    w = model.spec.population.customer_weight  # real customers per simulated one
     bought = choice != OUTSIDE
     j = choice[bought]
-    units = np.bincount(j, minlength=n_offers).astype(np.float64)
+    units = w * np.bincount(j, minlength=n_offers)
     seg = pop.segment[shop][bought].astype(np.int64)
     n_seg = len(model.recorder.coords["segment"])
-    seg_units = np.bincount(seg * n_offers + j, minlength=n_seg * n_offers)
-    revenue, var_cost = units * offers_now.paid, units * offers_now.unit_cost
+    seg_units = w * np.bincount(seg * n_offers + j, minlength=n_seg * n_offers)
+    revenue, var_cost = w * booked["revenue"], units * offers_now.unit_cost
 
     def by_firm(x):
         return np.bincount(offers.firm, weights=x, minlength=n_firms)
@@ -40,13 +44,14 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now) -> dict:
     total, total_rev = units.sum(), revenue.sum()
     counts = pop.state_counts()
     n_ins = counts[:, AwarenessState.INSIDER]
+    counts = w * counts
     bond_sum = np.array([pop.bond[f][pop.awareness[f] == AwarenessState.INSIDER].sum(
         dtype=np.float64) for f in range(n_firms)])
-    committed = np.count_nonzero(pop.committed_until > model.period, axis=1)
+    committed = w * np.count_nonzero(pop.committed_until > model.period, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         avg_price = np.where(f_units > 0, f_rev / f_units, np.nan)
-        satisfied = np.where(f_units > 0, model.satisfied_buyers / f_units, np.nan)
-        bond = np.where(n_ins > 0, bond_sum / n_ins, 0.0)
+        satisfied = np.where(f_units > 0, w * booked["satisfied"] / f_units, np.nan)
+        bond = np.where(n_ins > 0, bond_sum / n_ins, np.nan)
     return dict(
         price=offers_now.posted, unit_cost=offers_now.unit_cost,
         on_sale=offers_now.on_sale.astype(np.float64), concession=offers_now.concession,
@@ -57,9 +62,9 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now) -> dict:
         fixed_cost=model.fixed_cost, profit=f_rev - f_var - model.fixed_cost,
         share=f_units / total if total else 0.0,
         revenue_share=f_rev / total_rev if total_rev else 0.0,
-        average_price=avg_price, customers=counts, acquisitions=model.acquired,
+        average_price=avg_price, customers=counts, acquisitions=w * booked["acquired"],
         committed=committed, mean_bond=bond, word_of_mouth=wom, satisfied_share=satisfied,
-        in_market=shop.size, buyers=total,
-        outside_share=1 - total / shop.size if shop.size else 0.0,
-        consumer_surplus=float((surplus / s.price_sensitivity).sum(dtype=np.float64)),
+        in_market=w * shop.size, buyers=total,
+        outside_share=1 - total / (w * shop.size) if shop.size else np.nan,
+        consumer_surplus=w * float((surplus / s.price_sensitivity).sum(dtype=np.float64)),
     )

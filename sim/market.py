@@ -59,6 +59,9 @@ class MarketParams:
             raise ConfigError("value_dimensions", list(self.value_dimensions),
                               "a non-empty list of distinct names")
         check_nonnegative("noise_scale", self.noise_scale)
+        if 0 < self.noise_scale < 1e-3:
+            raise ConfigError("noise_scale", self.noise_scale,
+                              "0 (deterministic) or a number >= 0.001")
         check_probability("reference_memory", self.reference_memory)
         check_probability("expectation_adaptation", self.expectation_adaptation)
         check_nonnegative("expectation_drift", self.expectation_drift)

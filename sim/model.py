@@ -19,7 +19,8 @@ from sim.choice import OUTSIDE, logit_choice
 from sim.market_state import MarketOffers
 from sim.recorder import Recorder
 from sim.streams import streams
-from sim.value import AttributeValue, ChoiceSituation
+from sim.survey import stated_willingness_to_pay
+from sim.value import AttributeValue, ChoiceSituation, PriceValue
 
 __all__ = ["MarketModel"]
 
@@ -64,8 +65,10 @@ class MarketModel(mesa.Model):
         self.attribute_value = spec.market.value.get("attributes") or AttributeValue()
         self.period = 0
         self.price_history = np.zeros((spec.n_periods, self.offers.n_offers))
-        self.acquired = np.zeros(len(firms))
-        self.satisfied_buyers = np.zeros(len(firms))
+        self.on_sale_history = np.zeros((spec.n_periods, self.offers.n_offers), dtype=bool)
+        self.initial_on_sale = np.concatenate([
+            self.offers.menu(f, fp.menu, self.offers.list_price)[1]
+            for f, fp in enumerate(firms)])
         self.recorder = Recorder({
             "period": np.arange(spec.n_periods),
             "firm": [f.name for f in firms],
@@ -89,6 +92,7 @@ class MarketModel(mesa.Model):
         last = max(t - 1, 0)
         seen = t - 1 - self.market.information_lag
         prices = self.price_history[seen] if seen >= 0 else self.offers.list_price
+        on_sale = self.on_sale_history[seen] if seen >= 0 else self.initial_on_sale
         own_prices = self.price_history[t - 1] if t > 0 else self.offers.list_price
         rivals = self.offers.firm != firm.index
         return Observation(
@@ -105,7 +109,16 @@ class MarketModel(mesa.Model):
             is_bundle=self.offers.is_bundle[own],
             menu=firm.menu,
             base_unit_cost=self.offers.unit_cost[own],
+            rival_on_sale=on_sale[rivals].copy(),
+            survey=self._survey(firm, t),
         )
+
+    def _survey(self, firm: Firm, t: int) -> np.ndarray | None:
+        ask = getattr(firm.strategy, "survey_request", None)
+        request = ask(t) if ask is not None else None
+        if request is None:
+            return None
+        return stated_willingness_to_pay(self, firm.index, request, firm.stream)
 
     def post_offers(self, t: int) -> MarketOffers:
         """Every firm decides; the period's offers, prices, menus and concessions."""
@@ -117,7 +130,7 @@ class MarketModel(mesa.Model):
             posted[firm.offers], on_sale[firm.offers] = p.price, p.on_sale
             concession[firm.offers] = p.concession
             commitment[firm.offers] = np.where(p.concession > 0, p.commitment, 0)
-        self.price_history[t] = posted
+        self.price_history[t], self.on_sale_history[t] = posted, on_sale
         return MarketOffers(posted, on_sale, concession, commitment,
                             self.offers.unit_cost * self.cost_index[t])
 
@@ -150,9 +163,9 @@ class MarketModel(mesa.Model):
         hard = pop.hardship[shop]
         budget = pop.budget[shop] * np.float32(e) ** (pp.budget_elasticity * hard)
         alpha = pop.price_sensitivity[shop] * np.float32(e) ** (-pp.sensitivity_elasticity * hard)
-        price = offers.paid
         aware = (_columns(pop.awareness, shop) >= AwarenessState.EDGE)[book.firm]
-        consider = aware & (price[:, None] <= budget) & offers.on_sale[:, None]
+        # affordable at the lowest price on offer (the deal price, if there is a concession)
+        consider = aware & (offers.paid[:, None] <= budget) & offers.on_sale[:, None]
         committed = _columns(pop.committed_until, shop) > self.period
         bound = committed.any(axis=0)
         if bound.any():  # under contract: only the committed-to firm's offers (or nothing)
@@ -163,9 +176,9 @@ class MarketModel(mesa.Model):
             loss_aversion=pop.loss_aversion[shop], infers_quality=pop.infers_quality[shop],
             bond=_columns(pop.bond, shop), reference_price=_columns(pop.reference_price, shop),
             segment=pop.segment[shop], valuation_scale=pop.valuation_scale[shop],
-            consider=consider, attributes=book.attributes, price=price,
+            consider=consider, attributes=book.attributes, price=offers.posted,
             list_price=book.list_price, offer_firm=book.firm, valuations=self.valuations,
-            social=wom, posted_price=offers.posted, commitment=offers.commitment,
+            social=wom, concession=offers.concession, commitment=offers.commitment,
             committed=committed,
         )
 
@@ -187,29 +200,37 @@ class MarketModel(mesa.Model):
         value, outside_extra = mp.value(s)
         outside = pop.outside_utility[shop] + outside_extra
         choice, surplus = logit_choice(value, outside, s.consider, mp.noise_scale, uniforms)
-        self._after_purchase(t, shop, s, choice, noise)
-        self.recorder.record(t, economy_index=e,
-                             **period_accounts(self, shop, s, choice, surplus, wom, offers))
+        booked = self._after_purchase(t, shop, s, choice, noise)
+        self.recorder.record(t, economy_index=e, **period_accounts(
+            self, shop, s, choice, surplus, wom, offers, booked))
         self.period += 1
 
-    def _after_purchase(self, t, shop, s, choice, noise) -> None:
+    def _after_purchase(self, t, shop, s, choice, noise) -> dict:
+        """Book purchases and update customers; the period's booked totals for the accounts."""
         pop, mp = self.population, self.market
         bought = choice != OUTSIDE
         rows, j = shop[bought], choice[bought]
         firm = self.offers.firm[j]
-        self.acquired = np.bincount(
-            firm[pop.awareness[firm, rows] == AwarenessState.EDGE], minlength=len(self.firms))
-        delivered = (self.attribute_value.delivered(s, np.flatnonzero(bought), j)
+        n_firms = len(self.firms)
+        acquired = np.bincount(firm[pop.awareness[firm, rows] == AwarenessState.EDGE],
+                               minlength=n_firms)
+        local = np.flatnonzero(bought)
+        price_value = mp.value.get("price") or PriceValue()
+        deal = price_value.takes_deal(s, local, j)
+        paid = s.price[j] * np.where(deal, 1.0 - s.concession[j], 1.0) if s.has_deals \
+            else s.price[j]
+        revenue = np.bincount(j, weights=paid, minlength=self.offers.n_offers)
+        delivered = (self.attribute_value.delivered(s, local, j)
                      + mp.satisfaction_noise * noise[bought])
         satisfied = delivered >= pop.expectation[rows]
-        self.satisfied_buyers = np.bincount(firm, weights=satisfied, minlength=len(self.firms))
+        satisfied_buyers = np.bincount(firm, weights=satisfied, minlength=n_firms)
         decay_bonds(pop.bond, mp.awareness)
         book_experience(pop, rows, firm, satisfied, period=t, params=mp.awareness)
-        commits = s.commitment[j] > 0
-        if commits.any():  # a concession binds its buyer
+        already = (pop.committed_until[firm, rows] > t) if deal.any() else deal
+        commits = deal & ~already
+        if commits.any():  # taking a concession binds the buyer
             r, f = rows[commits], firm[commits]
-            pop.committed_until[f, r] = np.maximum(pop.committed_until[f, r],
-                                                   t + s.commitment[j[commits]])
+            pop.committed_until[f, r] = t + s.commitment[j[commits]]
         pop.expectation[rows] += np.float32(mp.expectation_adaptation) * (
             delivered.astype(np.float32) - pop.expectation[rows])
         if mp.expectation_drift:
@@ -218,6 +239,7 @@ class MarketModel(mesa.Model):
         # a deal, not a new price
         theta = np.float32(mp.reference_memory)
         aware = (_columns(pop.awareness, shop) >= AwarenessState.EDGE)[self.offers.firm]
-        posted = s.signal_price.astype(np.float32)[:, None]
+        posted = s.price.astype(np.float32)[:, None]
         seen = theta * s.reference_price + (1 - theta) * posted
         pop.reference_price[:, shop] = np.where(aware, seen, s.reference_price)
+        return {"revenue": revenue, "acquired": acquired, "satisfied": satisfied_buyers}

@@ -148,6 +148,8 @@ def from_mapping(cls: type[T], data: Any, path: str = "") -> T:
 
 def to_mapping(obj: Any) -> Any:
     """Plain containers (dict/list/float...) from a parameter object, for YAML/provenance."""
+    if hasattr(obj, "to_mapping") and not isinstance(obj, type):
+        return obj.to_mapping()
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         out = {f.name: to_mapping(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
         kind = getattr(type(obj), "kind", None)

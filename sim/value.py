@@ -27,7 +27,6 @@ __all__ = [
     "SocialValue",
     "ContextValue",
     "PriceValue",
-    "CommitmentValue",
     "ValueFunction",
     "COMPONENTS",
 ]
@@ -55,19 +54,20 @@ class ChoiceSituation:
     consider : ndarray of bool, shape (offer, shopper)
     attributes : ndarray, shape (offer, dimension)
     price : ndarray, shape (offer,)
-        What a buyer pays: the posted price less any concession.
+        Posted prices: what a buyer pays without a concession; the price signal reads it.
     list_price : ndarray, shape (offer,)
     offer_firm : ndarray of int, shape (offer,)
     valuations : ndarray, shape (offer, segment)
         Stated money values; NaN columns for segments described by weights.
     social : ndarray, shape (firm,)
         Net word of mouth about each firm, in [-1, 1].
-    posted_price : ndarray, shape (offer,), optional
-        The price the market sees (defaults to ``price``); the price signal reads it.
+    concession : ndarray, shape (offer,), optional
+        Price cut (fraction) a buyer gets by committing (0: none).
     commitment : ndarray of int, shape (offer,), optional
-        Periods a buyer commits for to get the offer's concession (0: none).
+        Periods a buyer commits for to get the concession.
     committed : ndarray of bool, shape (firm, shopper), optional
-        Shoppers already under a commitment to each firm.
+        Shoppers already under a commitment to each firm (they pay the deal price
+        without committing again).
     """
 
     weights: np.ndarray
@@ -86,14 +86,14 @@ class ChoiceSituation:
     offer_firm: np.ndarray
     valuations: np.ndarray
     social: np.ndarray
-    posted_price: np.ndarray | None = None
+    concession: np.ndarray | None = None
     commitment: np.ndarray | None = None
     committed: np.ndarray | None = None
 
     @property
-    def signal_price(self) -> np.ndarray:
-        """The price that signals quality: the posted one, shape (offer,)."""
-        return self.price if self.posted_price is None else self.posted_price
+    def has_deals(self) -> bool:
+        """Whether any offer is sold with a buyer concession."""
+        return self.concession is not None and bool((self.concession > 0).any())
 
     @property
     def n_shoppers(self) -> int:
@@ -134,8 +134,8 @@ class AttributeValue:
 
     Segments with a valuation table use ``alpha_i * scale_i * WTP_sj`` instead.
     Customers who infer quality from price perceive the benefit scaled by
-    ``(price / list_price) ** price_quality_elasticity``: a cut reads as lower
-    quality.
+    ``min(1, posted / list_price) ** price_quality_elasticity``: a cut reads as
+    lower quality (a price above list does not read as higher quality).
     """
 
     name: ClassVar[str] = "attributes"
@@ -163,7 +163,8 @@ class AttributeValue:
             scale = s.base_price_sensitivity[cols] * s.valuation_scale[cols]
             b[:, cols] = s.valuations[:, s.segment[cols]] * scale
         if perceived and self.price_quality_elasticity > 0:
-            signal = (s.signal_price / s.list_price) ** self.price_quality_elasticity
+            ratio = np.minimum(s.price / s.list_price, 1.0)  # only cuts send the signal
+            signal = ratio ** self.price_quality_elasticity
             if (signal != 1).any() and s.infers_quality.any():
                 cols = np.flatnonzero(s.infers_quality)
                 b[:, cols] *= signal[:, None].astype(b.dtype)
@@ -213,7 +214,7 @@ class SocialValue:
 
     name: ClassVar[str] = "social"
     enabled: bool = True
-    beta: float = 1.0
+    beta: float = 2.0
 
     def __post_init__(self) -> None:
         check_finite("beta", self.beta)
@@ -302,49 +303,73 @@ class ContextValue:
 
 @dataclasses.dataclass(**FROZEN)
 class PriceValue:
-    """``-alpha_i(e_t) * [p_j + (lambda_i - 1) * max(0, p_j - r_ij)]``: price with loss aversion."""
+    """``-alpha_i(e_t) * [p_j + (lambda_i - 1) * max(0, p_j - r_ij)]``: price with loss aversion.
+
+    Where a firm offers a buyer concession (a cut of ``c_j`` for committing
+    ``k_j`` periods), each shopper takes whichever is worth more to them: the
+    posted price, or the deal price ``p_j (1 - c_j)`` plus
+    ``commitment_cost * k_j`` (in utility; nothing for shoppers already
+    committed to the firm).
+    """
 
     name: ClassVar[str] = "price"
     enabled: bool = True
+    commitment_cost: float = 0.05
+
+    def __post_init__(self) -> None:
+        check_nonnegative("commitment_cost", self.commitment_cost)
+
+    @staticmethod
+    def _cost(s: ChoiceSituation, price: np.ndarray, r: np.ndarray) -> np.ndarray:
+        cost = np.maximum(price - r, 0)
+        cost *= s.loss_aversion - 1
+        cost += price
+        cost *= s.price_sensitivity
+        return cost
+
+    def _deal_cost(self, s: ChoiceSituation, r: np.ndarray) -> np.ndarray:
+        deal = (s.price * (1.0 - s.concession))[:, None].astype(r.dtype)
+        cost = self._cost(s, deal, r)
+        commit = (self.commitment_cost * s.commitment).astype(r.dtype)[:, None]
+        if s.committed is not None:
+            commit = np.where(s.committed[s.offer_firm], np.float32(0), commit)
+        return cost + commit
 
     def contribution(self, s: ChoiceSituation) -> Contribution:
         r = s.reference_price
-        p = s.price[:, None].astype(r.dtype)
-        cost = np.maximum(p - r, 0)
-        cost *= s.loss_aversion - 1
-        cost += p
-        cost *= -s.price_sensitivity
-        return Contribution(cost)
+        cost = self._cost(s, s.price[:, None].astype(r.dtype), r)
+        if s.has_deals:
+            rows = np.flatnonzero(s.concession > 0)
+            cost[rows] = np.minimum(cost[rows], self._deal_cost(_offers(s, rows), r[rows]))
+        return Contribution(-cost)
+
+    def takes_deal(self, s: ChoiceSituation, rows: np.ndarray, offers: np.ndarray) -> np.ndarray:
+        """Whether shopper ``rows[k]`` buying ``offers[k]`` takes its concession, shape (buyer,)."""
+        if not s.has_deals:
+            return np.zeros(rows.shape[0], bool)
+        deal = s.concession[offers] > 0
+        r = s.reference_price[offers, rows]
+        alpha, lam = s.price_sensitivity[rows], s.loss_aversion[rows]
+        p = s.price[offers]
+        q = p * (1.0 - s.concession[offers])
+        plain = alpha * (p + (lam - 1) * np.maximum(p - r, 0))
+        cost = alpha * (q + (lam - 1) * np.maximum(q - r, 0))
+        already = (s.committed[s.offer_firm[offers], rows] if s.committed is not None
+                   else np.zeros(rows.shape[0], bool))
+        cost = cost + np.where(already, 0.0, self.commitment_cost * s.commitment[offers])
+        return deal & (cost < plain)
 
 
-@dataclasses.dataclass(**FROZEN)
-class CommitmentValue:
-    """``-cost_per_period * k_j``: what committing for ``k_j`` periods costs a buyer.
-
-    Applies to offers sold with a buyer concession, for shoppers not already
-    committed to the firm (they have paid that cost).
-    """
-
-    name: ClassVar[str] = "commitment"
-    enabled: bool = True
-    cost_per_period: float = 0.05
-
-    def __post_init__(self) -> None:
-        check_nonnegative("cost_per_period", self.cost_per_period)
-
-    def contribution(self, s: ChoiceSituation) -> Contribution:
-        if s.commitment is None or not s.commitment.any():
-            return Contribution()
-        cost = (self.cost_per_period * s.commitment).astype(np.float32)[:, None]
-        if s.committed is None:
-            return Contribution(-np.broadcast_to(cost, s.consider.shape).copy())
-        return Contribution(np.where(s.committed[s.offer_firm], np.float32(0), -cost))
+def _offers(s: ChoiceSituation, rows: np.ndarray) -> ChoiceSituation:
+    """``s`` restricted to offers ``rows`` (per-offer fields only)."""
+    return dataclasses.replace(
+        s, price=s.price[rows], list_price=s.list_price[rows], offer_firm=s.offer_firm[rows],
+        concession=s.concession[rows], commitment=s.commitment[rows])
 
 
 #: Component classes by config name. A new component is one class and one line here.
 COMPONENTS: dict[str, type] = {
-    c.name: c for c in (AttributeValue, BondValue, SocialValue, ContextValue, PriceValue,
-                        CommitmentValue)
+    c.name: c for c in (AttributeValue, BondValue, SocialValue, ContextValue, PriceValue)
 }
 
 
@@ -354,7 +379,6 @@ class ValueFunction:
 
     components: tuple[Any, ...] = (
         AttributeValue(), BondValue(), SocialValue(), ContextValue(), PriceValue(),
-        CommitmentValue(),
     )
 
     def __post_init__(self) -> None:
@@ -372,6 +396,16 @@ class ValueFunction:
                                   "one of " + ", ".join(COMPONENTS))
             comps.append(from_mapping(COMPONENTS[key], params or {}, f"{path}.{key}"))
         return cls(components=tuple(comps))
+
+    def to_mapping(self) -> dict[str, dict]:
+        """``{component name: its parameters}``, the form :meth:`from_mapping` reads."""
+        from sim.params import to_mapping
+
+        return {c.name: to_mapping(c) for c in self.components}
+
+    def without(self, name: str) -> ValueFunction:
+        """The same value function with component ``name`` left out."""
+        return ValueFunction(components=tuple(c for c in self.components if c.name != name))
 
     def get(self, name: str) -> Any | None:
         """The enabled component called ``name``, or None."""

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 import numpy as np
 
-__all__ = ["Observation", "Decision", "Strategy"]
+__all__ = ["Observation", "Decision", "Strategy", "lowest_rival_price", "floor_price"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -46,6 +46,11 @@ class Observation:
         The firm's current menu (see :mod:`agents.offers`).
     base_unit_cost : ndarray, shape (own_offer,)
         Unit cost before any cost shock (what the firm budgeted for).
+    rival_on_sale : ndarray of bool, shape (rival_offer,), or None
+        Whether each rival offer was on the menu when its price was seen (None: all).
+    survey : ndarray, shape (own_offer, respondent), or None
+        Stated willingness to pay, when the strategy asked for a survey
+        (``survey_request(period)``) this period.
     """
 
     period: int
@@ -61,6 +66,8 @@ class Observation:
     is_bundle: np.ndarray | None = None
     menu: str = "mixed"
     base_unit_cost: np.ndarray | None = None
+    rival_on_sale: np.ndarray | None = None
+    survey: np.ndarray | None = None
 
     @property
     def cost_index(self) -> float:
@@ -104,3 +111,27 @@ class Strategy(Protocol):
     def decide(
         self, observation: Observation, state: Any, rng: np.random.Generator
     ) -> tuple[Decision, Any]: ...
+
+
+def lowest_rival_price(observation: Observation) -> np.ndarray:
+    """Lowest on-sale rival posted price on each own offer's ladder rung (list price if none).
+
+    Bundles sit on rung -1, so they are compared with rivals' bundles only.
+
+    Returns
+    -------
+    ndarray, shape (own_offer,)
+    """
+    o = observation
+    target = o.list_price.astype(np.float64).copy()
+    on_sale = np.ones(o.rival_rung.shape, bool) if o.rival_on_sale is None else o.rival_on_sale
+    for k, rung in enumerate(o.rung):
+        same = (o.rival_rung == rung) & on_sale
+        if same.any():
+            target[k] = o.rival_price[same].min()
+    return target
+
+
+def floor_price(observation: Observation, margin: float) -> np.ndarray:
+    """The lowest price a cost-respecting strategy posts: ``unit_cost * (1 + margin)``."""
+    return observation.unit_cost * (1.0 + margin)

@@ -14,9 +14,21 @@ def test_every_result_conforms_to_the_schema(small_dataset):
 
 
 def test_population_is_conserved_across_awareness_states(small_dataset):
-    n = 3000  # the fixture's n_customers
+    n = 100_000  # the default market_size the fixture's 3,000 customers stand for
     totals = small_dataset["customers"].sum("state")
-    assert (totals == n).all()
+    np.testing.assert_allclose(totals, n)
+
+
+def test_market_size_scales_counts_and_money_not_shares():
+    from sim import load_config, simulate
+
+    small = ["population.n_customers=2000", "n_periods=14", "seed=9"]
+    one = simulate(load_config([*small, "population.market_size=2000"]))
+    five = simulate(load_config([*small, "population.market_size=10000"]))
+    for name in ("units", "revenue", "customers", "buyers", "consumer_surplus"):
+        np.testing.assert_allclose(five[name], 5 * one[name], rtol=1e-9)
+    for name in ("share", "offer_share", "average_price", "outside_share", "price"):
+        np.testing.assert_allclose(five[name], one[name], rtol=1e-12)
 
 
 def test_no_negative_counts_prices_or_costs(small_dataset):

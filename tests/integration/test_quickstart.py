@@ -30,7 +30,7 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one_verbatim():
 def test_the_main_job_runs_prints_a_summary_and_writes_results_and_figures(tmp_path):
     exe = Path(sys.executable).parent / "valuesim"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "scenarios.cli"]
-    out = subprocess.run([*cmd, "run", "population.n_customers=3000", "n_periods=10"],
+    out = subprocess.run([*cmd, "run", "population.n_customers=3000", "n_periods=14"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     for column in ("revenue", "profit", "share", "insiders_end", "average_price"):

@@ -317,3 +317,38 @@ def test_mappings_inside_a_built_scenario_are_read_only(path):
     key = next(iter(mapping))
     with pytest.raises(TypeError):
         mapping[key] = mapping[key]
+
+
+def test_a_tiny_weight_concentration_never_gives_nan_weights():
+    import numpy as np
+
+    from agents.population import CustomerPopulation, PopulationParams, SegmentParams
+
+    seg = SegmentParams(name="s", share=1.0, weights={"q": 0.5, "c": 0.5},
+                        weight_concentration=0.01)
+    pop = CustomerPopulation.draw(
+        PopulationParams(n_customers=20_000, segments={"s": seg}), dimensions=("q", "c"),
+        list_price=np.array([10.0]), initial_awareness=np.array([0.5]),
+        initial_insiders=np.array([0.1]), rng=np.random.default_rng(0))
+    assert np.isfinite(pop.weights).all()
+    np.testing.assert_allclose(pop.weights.sum(axis=0), 1.0, rtol=1e-5)
+
+
+def test_changing_one_attribute_distribution_leaves_the_others_draws_alone():
+    """Common random numbers across sweeps: each attribute has its own child stream."""
+    import numpy as np
+
+    from agents.population import CustomerPopulation, PopulationParams, SegmentParams
+
+    def draw(conc):
+        seg = SegmentParams(name="s", share=1.0, weights={"q": 0.5, "c": 0.5},
+                            weight_concentration=conc)
+        return CustomerPopulation.draw(
+            PopulationParams(n_customers=5000, segments={"s": seg}), dimensions=("q", "c"),
+            list_price=np.array([10.0]), initial_awareness=np.array([0.5]),
+            initial_insiders=np.array([0.1]), rng=np.random.default_rng(3))
+
+    a, b = draw(1.0), draw(50.0)
+    assert not np.array_equal(a.weights, b.weights)
+    for name in ("budget", "price_sensitivity", "loss_aversion", "need", "awareness"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
