@@ -1,0 +1,243 @@
+"""Studies: a scenario run under several arms (strategies) and conditions, with replicates.
+
+A study compares *arms* (e.g. hold / cut / raise) under one or more
+*conditions* (e.g. shallow and deep downturns), each for ``replicates``
+seeds. Replicate r of every arm and condition uses the same ``seed`` and
+``replicate``, so it sees the same customers and the same random draws
+(common random numbers): arm differences are paired.
+
+A study is declared in ``configs/study/<name>.yaml`` (the fields of
+:class:`StudyParams`) and run by ``python experiments/<name>.py [key=value ...]``;
+keys that are not study fields are scenario overrides (``population.n_customers=5000``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+import yaml
+from scipy import stats
+
+from sim.params import FROZEN, from_mapping, to_mapping
+from sim.validation import ConfigError, check_int
+
+__all__ = ["StudyParams", "load_study", "run_study", "mean_ci", "paired_ci", "verdict",
+           "main"]
+
+#: Variables a study keeps from each run unless told otherwise.
+KEEP = ("economy_index", "price", "units", "offer_share", "firm_units", "firm_revenue",
+        "profit", "share", "average_price", "customers", "outside_share", "consumer_surplus",
+        "segment_units", "concession", "committed", "on_sale")
+
+
+@dataclasses.dataclass(**FROZEN)
+class StudyParams:
+    """A study: scenario, arms, conditions, replicates.
+
+    Attributes
+    ----------
+    name, title, claim : str
+        The claim is the seed's statement the study tests (MODEL.md §12).
+    base : tuple of str
+        Scenario overrides shared by every run.
+    arms : Mapping[str, tuple of str]
+        Overrides of each arm (the levers compared).
+    conditions : Mapping[str, tuple of str]
+        Overrides of each condition (the circumstances varied).
+    replicates : int
+    seed : int
+    keep : tuple of str
+        Result variables kept in the study dataset.
+    workers : int
+        Parallel processes (0: one per core).
+    """
+
+    name: str
+    title: str
+    claim: str
+    arms: Mapping[str, tuple[str, ...]]
+    base: tuple[str, ...] = ()
+    conditions: Mapping[str, tuple[str, ...]] = dataclasses.field(
+        default_factory=lambda: {"base": ()})
+    replicates: int = 30
+    seed: int = 0
+    keep: tuple[str, ...] = KEEP
+    workers: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.arms:
+            raise ConfigError("arms", {}, "at least one arm")
+        if not self.conditions:
+            raise ConfigError("conditions", {}, "at least one condition")
+        check_int("replicates", self.replicates, low=1)
+        check_int("seed", self.seed, low=0)
+        check_int("workers", self.workers, low=0)
+
+
+def study_dir() -> Path:
+    return Path(__file__).resolve().parents[1] / "configs" / "study"
+
+
+def load_study(name: str, overrides: Sequence[str] = ()) -> StudyParams:
+    """Read ``configs/study/<name>.yaml``; study-field overrides change it, the rest join ``base``.
+
+    Raises
+    ------
+    ConfigError
+        Unknown study, bad override or invalid field.
+    """
+    path = study_dir() / f"{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.stem for p in study_dir().glob("*.yaml"))
+        raise ConfigError("study", name, "one of " + ", ".join(known))
+    data = yaml.safe_load(path.read_text())
+    fields = {f.name for f in dataclasses.fields(StudyParams)}
+    scenario = []
+    for o in overrides:
+        key, sep, value = o.partition("=")
+        if not sep:
+            raise ConfigError("override", o, "key=value")
+        if key in fields:
+            data[key] = yaml.safe_load(value)
+        else:
+            scenario.append(o)
+    data["base"] = [*data.get("base", []), *scenario]
+    return from_mapping(StudyParams, data, "study")
+
+
+def _one_run(job: tuple[list[str], tuple[str, ...]]) -> xr.Dataset:
+    from sim import load_config, simulate
+
+    overrides, keep = job
+    ds = simulate(load_config(overrides))
+    return ds[[v for v in keep if v in ds]].drop_attrs(deep=False)
+
+
+def run_study(params: StudyParams, *, progress: bool = True) -> xr.Dataset:
+    """Every condition x arm x replicate, in parallel; one dataset with those dims.
+
+    Returns
+    -------
+    xarray.Dataset
+        Dims ``condition``, ``arm``, ``replicate`` plus the runs' own dims.
+    """
+    from scenarios.config import build_scenario
+    from sim import load_config
+
+    jobs, index = [], []
+    for c, c_over in params.conditions.items():
+        for a, a_over in params.arms.items():
+            for r in range(params.replicates):
+                over = [*params.base, *c_over, *a_over, f"seed={params.seed}", f"replicate={r}"]
+                jobs.append((over, params.keep))
+                index.append((c, a, r))
+    checked = set()
+    for over, _ in jobs:  # a bad scenario stops here, before any run
+        key = tuple(over[:-1])  # the replicate does not change validity
+        if key not in checked:
+            build_scenario(load_config(over))
+            checked.add(key)
+    workers = params.workers or os.cpu_count() or 1
+    if workers == 1:
+        results = list(map(_one_run, jobs))
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            results = list(_progress(pool.map(_one_run, jobs, chunksize=1), len(jobs), progress))
+    stacked = {}
+    for (c, a, _r), ds in zip(index, results, strict=True):
+        stacked.setdefault(c, {}).setdefault(a, []).append(ds)
+    by_condition = []
+    for c in params.conditions:
+        arms = [xr.concat(stacked[c][a], dim="replicate") for a in params.arms]
+        by_condition.append(xr.concat(arms, dim="arm", coords="minimal", compat="override"))
+    ds = xr.concat(by_condition, dim="condition", coords="minimal", compat="override")
+    ds = ds.assign_coords(condition=list(params.conditions), arm=list(params.arms),
+                          replicate=np.arange(params.replicates))
+    ds.attrs.update(study=params.name, title=params.title, claim=params.claim,
+                    study_config=yaml.safe_dump(to_mapping(params), sort_keys=False))
+    return ds
+
+
+def _progress(iterable, total: int, show: bool):
+    if not show:
+        return iterable
+    from tqdm import tqdm
+
+    return tqdm(iterable, total=total, desc="runs", unit="run", leave=False)
+
+
+def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and its t-interval over replicates (the last axis)."""
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[-1]
+    m = float(np.mean(x))
+    if n < 2:
+        return m, float("nan"), float("nan")
+    half = stats.t.ppf(0.5 + level / 2, n - 1) * np.std(x, ddof=1) / np.sqrt(n)
+    return m, m - half, m + half
+
+
+def paired_ci(x: np.ndarray, y: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
+    """Mean of ``x - y`` over paired replicates, with its t-interval."""
+    return mean_ci(np.asarray(x) - np.asarray(y), level)
+
+
+def verdict(low: float, high: float, *, holds_if_positive: bool = True) -> str:
+    """``holds`` / ``fails`` / ``inconclusive`` from a confidence interval of a difference."""
+    if not np.isfinite(low) or low <= 0 <= high:
+        return "inconclusive"
+    return "holds" if (low > 0) == holds_if_positive else "fails"
+
+
+def fmt(m: float, lo: float, hi: float, digits: int = 0) -> str:
+    """``mean [lo, hi]`` with thousands separators."""
+    f = f"{{:,.{digits}f}}"
+    return f"{f.format(m)} [{f.format(lo)}, {f.format(hi)}]"
+
+
+def main(name: str, analyse: Callable[[xr.Dataset, StudyParams], tuple[str, Any]],
+         argv: Sequence[str] | None = None) -> int:
+    """Run study ``name`` and write its dataset, figure and markdown result.
+
+    ``analyse(ds, params)`` returns the markdown body and a matplotlib figure.
+    ``--out DIR`` writes there instead of ``experiments/results/<name>/``.
+    """
+    import sys
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    out = Path(__file__).resolve().parents[1] / "experiments" / "results" / name
+    if "--out" in args:
+        k = args.index("--out")
+        out = Path(args[k + 1])
+        del args[k:k + 2]
+    try:
+        params = load_study(name, args)
+        ds = run_study(params)
+    except ConfigError as err:
+        print(f"valuesim: error: {err}", file=sys.stderr)
+        return 2
+    body, figure = analyse(ds, params)
+    out.mkdir(parents=True, exist_ok=True)
+    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars}
+    tmp = out / ".dataset.nc.tmp"
+    ds.to_netcdf(tmp, encoding=encoding)
+    os.replace(tmp, out / "dataset.nc")
+    figure.savefig(out / "figure.png", dpi=110)
+    command = " ".join([f"python experiments/{name}.py", *args])
+    header = (f"# {params.title}\n\n**Claim (MODEL.md §12):** {params.claim}\n\n"
+              f"**Command:** `{command}` — {params.replicates} replicates per arm and "
+              f"condition, seed {params.seed}, common random numbers across arms.\n\n")
+    (out / "result.md").write_text(header + body)
+    print(f"wrote {out}/result.md, figure.png, dataset.nc")
+    return 0
