@@ -229,7 +229,8 @@ def main(name: str, analyse: Callable[[xr.Dataset, StudyParams], tuple[str, Any]
         return 2
     body, figure = analyse(ds, params)
     out.mkdir(parents=True, exist_ok=True)
-    encoding = {v: {"zlib": True, "complevel": 4} for v in ds.data_vars}
+    encoding = {v: {"zlib": True, "complevel": 4, "dtype": "float32"} for v in ds.data_vars
+                if ds[v].dtype.kind == "f"}
     tmp = out / ".dataset.nc.tmp"
     ds.to_netcdf(tmp, encoding=encoding)
     os.replace(tmp, out / "dataset.nc")

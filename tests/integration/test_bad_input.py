@@ -77,7 +77,8 @@ CASES = [
     case("unknown-market", "market=nosuch", "market", "nosuch"),
     case("unknown-value-component", "+market.value.sparkle.beta=1", "market.value.sparkle",
          "unknown component"),
-    case("strategy-parameter-out-of-range", "firms.b.strategy.lag=-1", "firms.b.strategy.lag",
+    case("strategy-parameter-out-of-range",
+         "strategy@firms.b.strategy=match firms.b.strategy.lag=-1", "firms.b.strategy.lag",
          "-1"),
     # offers, value dimensions and firms that do not exist
     case("valuation-of-unknown-offer",
@@ -117,10 +118,11 @@ CASES = [
     case("added-misspelled-population-key", "+population.n_cusomers=10",
          "population.n_cusomers", "unknown key"),
     case("misspelled-firm-key", "firms.a.advertsing=0.1", "firms.a.advertsing", "unknown key"),
-    case("misspelled-strategy-key", "+firms.b.strategy.lagg=2", "firms.b.strategy.lagg",
-         "unknown key"),
+    case("misspelled-strategy-key", "strategy@firms.b.strategy=match +firms.b.strategy.lagg=2",
+         "firms.b.strategy.lagg", "unknown key"),
     case("misspelled-top-level-key", "n_period=3", "n_period", "unknown key"),
-    case("parameter-of-parameterless-strategy", "+firms.a.strategy.lag=2",
+    case("parameter-of-parameterless-strategy",
+         "strategy@firms.a.strategy=hold +firms.a.strategy.lag=2",
          "firms.a.strategy.lag", "unknown key"),
 ]
 

@@ -78,7 +78,7 @@ def leaves(data: Any, path: str = "") -> list[tuple[str, Any]]:
 
 def test_every_group_has_a_folder_and_options():
     folders = {p.name for p in CONFIG_DIR.iterdir() if p.is_dir()}
-    assert folders == set(GROUPS)
+    assert folders == set(GROUPS) | {"study"}  # study/: study designs, not scenario parts
     for group in GROUPS:
         assert options(group), group
         assert list(group_options(group)) == options(group)
@@ -229,3 +229,14 @@ def test_the_mirror_check_catches_a_misnamed_key():
         "firms.a.tiers.good.cost (not a field of TierParams)",
         "firms.a.strategy.lagg (not a field of Match)",
     ]
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (CONFIG_DIR / "study").glob("*.yaml")))
+def test_every_study_design_loads_and_its_scenarios_build(name):
+    from scenarios.study import load_study
+
+    params = load_study(name)
+    assert params.name == name and params.replicates >= 30
+    for condition in params.conditions.values():
+        for arm in params.arms.values():
+            build_scenario(load_config([*params.base, *condition, *arm]))
