@@ -8,8 +8,8 @@ decides what is on sale:
 
 - ``mixed``: tiers and bundles, the bundle at its own price;
 - ``components``: tiers only, though a customer may still buy all of a
-  bundle's components together, at the sum of their prices (the bundle
-  offer stands for that basket);
+  bundle's components together, at the sum of their prices and without the
+  complementarity (the bundle offer stands for that self-assembled basket);
 - ``bundles``: bundles, and the tiers that are not part of any bundle.
 """
 
@@ -179,6 +179,22 @@ class OfferBook:
         return cls(tuple(name), np.array(firm), np.array(rung),
                    np.array(attrs, dtype=np.float64), np.array(cost, dtype=np.float64),
                    np.array(price, dtype=np.float64), tuple(comps))
+
+    def attributes_under(self, menus: Sequence[str]) -> np.ndarray:
+        """Offer attributes given each firm's menu, shape (offer, dimension).
+
+        Under ``components`` a bundle offer stands for the parts bought and put
+        together by the customer: their attributes add up with no complementarity.
+        """
+        attrs = self.attributes
+        assembled = [j for j, parts in enumerate(self.components)
+                     if parts and menus[self.firm[j]] == "components"]
+        if not assembled:
+            return attrs
+        attrs = attrs.copy()
+        for j in assembled:
+            attrs[j] = self.attributes[list(self.components[j])].sum(axis=0)
+        return attrs
 
     def menu(self, firm: int, menu: str, price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Prices and on-sale flags of ``firm``'s offers under ``menu``.

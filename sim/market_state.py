@@ -24,6 +24,8 @@ class MarketOffers:
         Periods a buyer taking the concession commits for (0: no concession).
     unit_cost : ndarray, shape (offer,)
         This period's unit cost.
+    attributes : ndarray, shape (offer, dimension), or None
+        This period's offer attributes (None: the offer book's).
     """
 
     posted: np.ndarray
@@ -31,6 +33,7 @@ class MarketOffers:
     concession: np.ndarray
     commitment: np.ndarray
     unit_cost: np.ndarray
+    attributes: np.ndarray | None = None
 
     @classmethod
     def at(cls, posted: np.ndarray, unit_cost: np.ndarray | None = None) -> MarketOffers:

@@ -132,7 +132,8 @@ class MarketModel(mesa.Model):
             commitment[firm.offers] = np.where(p.concession > 0, p.commitment, 0)
         self.price_history[t], self.on_sale_history[t] = posted, on_sale
         return MarketOffers(posted, on_sale, concession, commitment,
-                            self.offers.unit_cost * self.cost_index[t])
+                            self.offers.unit_cost * self.cost_index[t],
+                            self.offers.attributes_under([f.menu for f in self.firms]))
 
     # -- 4. shopping -------------------------------------------------------------
     def _shoppers(self, e: float) -> np.ndarray:
@@ -176,7 +177,8 @@ class MarketModel(mesa.Model):
             loss_aversion=pop.loss_aversion[shop], infers_quality=pop.infers_quality[shop],
             bond=_columns(pop.bond, shop), reference_price=_columns(pop.reference_price, shop),
             segment=pop.segment[shop], valuation_scale=pop.valuation_scale[shop],
-            consider=consider, attributes=book.attributes, price=offers.posted,
+            consider=consider, price=offers.posted,
+            attributes=book.attributes if offers.attributes is None else offers.attributes,
             list_price=book.list_price, offer_firm=book.firm, valuations=self.valuations,
             social=wom, concession=offers.concession, commitment=offers.commitment,
             committed=committed,

@@ -44,5 +44,6 @@ class Unbundle:
         o = observation
         switched = state or o.cost_index >= 1.0 + self.trigger
         base = o.base_unit_cost if o.base_unit_cost is not None else o.unit_cost
-        price = o.list_price + self.pass_through * (o.unit_cost - base)
+        extra = self.pass_through * (o.unit_cost - base) if switched else 0.0
+        price = o.list_price + extra
         return Decision(price=price, menu=self.menu_after if switched else None), switched

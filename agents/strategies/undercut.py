@@ -19,7 +19,8 @@ class Undercut:
     """Post ``(1 - by)`` times the lowest rival price on the same rung, ``lag`` periods late.
 
     Clipped to ``[unit_cost * (1 + floor_margin), list_price]``: an undercutter
-    never prices above its own list nor below its cost floor. State: recent targets.
+    never prices above its own list nor below its cost floor; an offer whose rung no
+    on-sale rival shares keeps its list price. State: recent targets.
     """
 
     kind: ClassVar[str] = "undercut"
@@ -39,7 +40,16 @@ class Undercut:
         self, observation: Observation, state: tuple[np.ndarray, ...], rng: np.random.Generator
     ) -> tuple[Decision, tuple[np.ndarray, ...]]:
         o = observation
-        queue = (*state, lowest_rival_price(o) * (1.0 - self.by))[-(self.lag + 1):]
+        rival = lowest_rival_price(o)
+        has_rival = _rung_has_rival(o)  # a rung with no rival keeps its list price
+        target = np.where(has_rival, rival * (1.0 - self.by), o.list_price)
+        queue = (*state, target)[-(self.lag + 1):]
         seen = queue[0] if len(queue) == self.lag + 1 else o.list_price
         floor = floor_price(o, self.floor_margin)
         return Decision(price=np.clip(seen, floor, np.maximum(o.list_price, floor))), queue
+
+
+def _rung_has_rival(o: Observation) -> np.ndarray:
+    """Whether some on-sale rival sits on each own offer's rung, shape (own_offer,)."""
+    on_sale = np.ones(o.rival_rung.shape, bool) if o.rival_on_sale is None else o.rival_on_sale
+    return np.array([((o.rival_rung == r) & on_sale).any() for r in o.rung], dtype=bool)
