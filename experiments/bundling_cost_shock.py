@@ -24,6 +24,7 @@ NAME = "bundling_cost_shock"
 FIRM = "suite"
 SEGMENT = "value_seekers"  # the price-sensitive segment
 BASELINE = "bundle_hold"  # pure bundling at held prices
+PASS = "bundle_pass"  # pure bundling, cost increase passed on
 PRICE, SEG_SHARE = "average price after shock", "value-seeker share after shock"
 PROFIT, SHARE = "profit after shock", "share after shock"
 DIGITS = {PROFIT: 0, PRICE: 2, SHARE: 3, SEG_SHARE: 3}
@@ -75,17 +76,26 @@ def segment_share_path(ds: xr.Dataset) -> xr.DataArray:
     return own(seg) / seg.sum("offer")
 
 
+def mark_shock(ds: xr.Dataset, condition: str, ax) -> None:
+    """Shade the periods after the unit-cost shock, labelled with the cost index reached."""
+    after = after_shock(ds).sel(condition=condition)
+    if bool(after.all()):
+        return
+    cost = ds["unit_cost"].sel(condition=condition).isel(arm=0, replicate=0).sum("offer")
+    peak = float((cost / cost.isel(period=0)).max())
+    onset = int(ds["period"].where(after).min())
+    ax.axvspan(onset, int(ds["period"].max()), color="grey", alpha=0.12,
+               label=f"unit costs x{peak:.2f}")
+
+
 def plot_price_paths(ds: xr.Dataset, condition: str, ax) -> None:
-    """Suite's average realised price per period under each arm, with the unit-cost index."""
+    """Suite's average realised price per period under each arm, the shock shaded."""
     d = ds.sel(condition=condition, firm=FIRM)
     for arm in ds["arm"].values:
         a = d.sel(arm=arm)
         ax.plot(ds["period"], a["firm_revenue"].sum("replicate") / a["firm_units"].sum(
             "replicate"), label=str(arm))
-    cost = ds["unit_cost"].sel(condition=condition).isel(arm=0, replicate=0).sum("offer")
-    twin = ax.twinx()
-    twin.plot(ds["period"], cost / cost.isel(period=0), color="grey", ls=":")
-    twin.set_ylabel("unit-cost index (dotted)")
+    mark_shock(ds, condition, ax)
     ax.set(title=f"{FIRM} average realised price, {condition}", xlabel="period",
            ylabel="price")
     ax.legend(fontsize="small")
@@ -96,6 +106,7 @@ def plot_segment_paths(ds: xr.Dataset, condition: str, ax) -> None:
     for arm in ds["arm"].values:
         ax.plot(ds["period"], segment_share_path(ds.sel(condition=condition, arm=arm)),
                 label=str(arm))
+    mark_shock(ds, condition, ax)
     ax.set(title=f"{FIRM} share of {SEGMENT}' purchases, {condition}", xlabel="period",
            ylabel="share")
     ax.legend(fontsize="small")
@@ -162,6 +173,8 @@ def analyse(ds: xr.Dataset, params) -> tuple[str, plt.Figure]:
                      "difference (percentage points)", 100)
     for ax in axes[2:, 2:].flat:
         ax.set_visible(False)
+    for ax in axes.flat:
+        ax.title.set_fontsize("medium")
     return "\n".join(lines), fig
 
 
@@ -188,8 +201,19 @@ def reading(ds: xr.Dataset, out: dict[str, xr.DataArray], claims: dict[str, list
             for k in (PRICE, SEG_SHARE, PROFIT):
                 v = out[k].sel(condition=c)
                 m, lo, hi = paired_ci(v.sel(arm=a).values, v.sel(arm=BASELINE).values)
-                parts.append(f"{k} {direction(lo, hi)} it ({fmt(m, lo, hi, DIGITS[k])})")
+                parts.append(f"{k} {direction(lo, hi)} {BASELINE}'s "
+                             f"({fmt(m, lo, hi, DIGITS[k])})")
             lines.append(f"- {c}, {a}: " + "; ".join(parts) + ".")
+    if PASS in ds["arm"].values:
+        lines.append(f"\n**Unbundling vs passing the cost on through the bundle ({PASS}), "
+                     f"{PROFIT}:**\n")
+        v = out[PROFIT]
+        for c in ds["condition"].values:
+            for a in unbundled:
+                m, lo, hi = paired_ci(v.sel(condition=c, arm=a).values,
+                                      v.sel(condition=c, arm=PASS).values)
+                lines.append(f"- {c}, {a} − {PASS}: {fmt(m, lo, hi)} ({a} "
+                             f"{direction(lo, hi)} {PASS})")
     lines += notes(ds, out, unbundled)
     lines.append("\nThe verdicts are computed from the runs above; rerun the command to "
                  "reproduce them. Rivals budget and premium hold their prices in every arm.\n")
@@ -207,7 +231,6 @@ def notes(ds: xr.Dataset, out: dict[str, xr.DataArray], unbundled: list[str]) ->
             sold = [f"{o.split('/')[1]} {float(d['price'].sel(offer=o).mean()):.2f}"
                     for o in offers if float(d["on_sale"].sel(offer=o).max()) > 0]
             lines.append(f"- {c}, {a}: on sale {', '.join(sold)}")
-        break  # posted prices do not depend on the condition here
     base = out[PRICE].sel(arm=BASELINE)
     if float(base.std()) == 0.0:
         lines.append(f"\nUnder {BASELINE} the realised price is {float(base.mean()):.2f} in "
@@ -215,7 +238,7 @@ def notes(ds: xr.Dataset, out: dict[str, xr.DataArray], unbundled: list[str]) ->
                      "half one measures how the unbundled menus' mix of offers moves the "
                      "realised price.")
     if "components" in unbundled:
-        lines.append("Under components the bundle offer stands for the basket of both "
+        lines.append("\nUnder components the bundle offer stands for the basket of both "
                      "components at the sum of their prices, with the bundle's attributes.")
     return lines
 
