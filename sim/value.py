@@ -68,6 +68,10 @@ class ChoiceSituation:
     committed : ndarray of bool, shape (firm, shopper), optional
         Shoppers already under a commitment to each firm (they pay the deal price
         without committing again).
+    budget : ndarray, shape (shopper,), optional
+        What each shopper can spend this period. Offers are considered when the
+        lowest price on offer fits; a posted price above it can only be paid by
+        taking the deal.
     """
 
     weights: np.ndarray
@@ -89,6 +93,7 @@ class ChoiceSituation:
     concession: np.ndarray | None = None
     commitment: np.ndarray | None = None
     committed: np.ndarray | None = None
+    budget: np.ndarray | None = None
 
     @property
     def has_deals(self) -> bool:
@@ -309,7 +314,8 @@ class PriceValue:
     ``k_j`` periods), each shopper takes whichever is worth more to them: the
     posted price, or the deal price ``p_j (1 - c_j)`` plus
     ``commitment_cost * k_j`` (in utility; nothing for shoppers already
-    committed to the firm).
+    committed to the firm). A shopper whose budget does not reach the posted
+    price can only buy on the deal.
     """
 
     name: ClassVar[str] = "price"
@@ -340,7 +346,11 @@ class PriceValue:
         cost = self._cost(s, s.price[:, None].astype(r.dtype), r)
         if s.has_deals:
             rows = np.flatnonzero(s.concession > 0)
-            cost[rows] = np.minimum(cost[rows], self._deal_cost(_offers(s, rows), r[rows]))
+            deal = self._deal_cost(_offers(s, rows), r[rows])
+            plain = cost[rows]
+            if s.budget is not None:  # posted price out of reach: the deal or nothing
+                plain[s.price[rows, None] > s.budget] = np.inf
+            cost[rows] = np.minimum(plain, deal)
         return Contribution(-cost)
 
     def takes_deal(self, s: ChoiceSituation, rows: np.ndarray, offers: np.ndarray) -> np.ndarray:
@@ -357,6 +367,8 @@ class PriceValue:
         already = (s.committed[s.offer_firm[offers], rows] if s.committed is not None
                    else np.zeros(rows.shape[0], bool))
         cost = cost + np.where(already, 0.0, self.commitment_cost * s.commitment[offers])
+        if s.budget is not None:  # posted price out of reach: the deal or nothing
+            plain = np.where(p > s.budget[rows], np.inf, plain)
         return deal & (cost < plain)
 
 

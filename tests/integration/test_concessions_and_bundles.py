@@ -7,6 +7,8 @@ stories do not depend on the default scenario's choice of strategies.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -191,6 +193,38 @@ def test_who_takes_the_deal_at_the_default_commitment_cost():
     takes = PriceValue(commitment_cost=0.05).takes_deal(deal_situation(), np.arange(6),
                                                         np.zeros(6, int))
     assert takes.tolist() == [False, True, False, True, True, False]
+
+
+
+def test_a_shopper_who_cannot_afford_the_posted_price_must_take_the_deal():
+    # budget 19: the posted 20 is out of reach, the deal price 18 is not; shoppers 0, 2 and 5
+    # would rather pay the posted price, but cannot
+    s = dataclasses.replace(deal_situation(), budget=np.full(6, 19.0, np.float32))
+    pv = PriceValue(commitment_cost=0.05)
+    assert pv.takes_deal(s, np.arange(6), np.zeros(6, int)).all()
+    _, deal = by_hand(s, 0.05)
+    np.testing.assert_allclose(-pv.contribution(s).offers[0], deal, rtol=1e-5)
+    # a budget that reaches the posted price leaves the choice free
+    free = dataclasses.replace(s, budget=np.full(6, 20.0, np.float32))
+    assert pv.takes_deal(free, np.arange(6), np.zeros(6, int)).tolist() == [
+        False, True, False, True, True, False]
+
+
+def test_no_buyer_pays_more_than_their_budget_in_a_concession_market(downturn_response):
+    m = downturn_response["concession"]
+    # replay one period's shoppers: whoever buys a deal offer at the posted price can afford it
+    t = 6
+    s = m.situation(np.arange(m.population.n_customers), m.post_offers(t),
+                    float(m.economy[t]), np.zeros(len(m.firms)))
+    pv = m.spec.market.value.get("price")
+    deal = np.flatnonzero(s.concession > 0)
+    assert deal.size
+    for j in deal:
+        rows = np.flatnonzero(s.consider[j])
+        takes = pv.takes_deal(s, rows, np.full(rows.size, j))
+        posted_ok = s.price[j] <= s.budget[rows]
+        assert (takes | posted_ok).all()
+        assert (~posted_ok).any()  # the case is exercised: some can afford only the deal
 
 
 # -- menus and bundles ----------------------------------------------------------------------
