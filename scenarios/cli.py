@@ -18,6 +18,8 @@ from sim.validation import ConfigError
 __all__ = ["main"]
 
 USAGE = """usage: valuesim run [KEY=VALUE ...]
+       valuesim run -m KEY=V1,V2 ... [replicate=range(0,20)] [executor=local|serial|dask]
+       valuesim collect SWEEP_DIR
 
 Run one pricing scenario and print a per-firm comparison.
 
@@ -26,7 +28,16 @@ Run one pricing scenario and print a per-firm comparison.
   valuesim run strategy@firms.b.strategy=hold    set one firm's strategy
   valuesim run population.n_customers=1000000
 
-Config groups (configs/): market, population, firms, strategy, economy.
+Sweep every combination (-m), in parallel, into one dataset (SWEEP_DIR/sweep.nc):
+
+  valuesim run -m economy.depth=0.1,0.2,0.3 strategy@firms.a.strategy=hold,cut \\
+      replicate=range(0,20)
+  ... executor=dask executor.address=tcp://HOST:8786   on a Dask cluster
+  ... hydra/launcher=submitit_slurm                     through a Hydra launcher
+  valuesim collect multirun/sweep-1a2b3c4d       combine what an interrupted sweep has
+
+Re-running a sweep command skips the runs it already has.
+Config groups (configs/): market, population, firms, strategy, economy, unit_cost.
 Results (results.nc) and figures go to Hydra's output folder (outputs/DATE/TIME).
 """
 
@@ -103,12 +114,18 @@ def _print_summary(ds, out: Path) -> None:
 
 
 def run(args: Sequence[str]) -> int:
-    """``valuesim run``: validate, then run under Hydra."""
+    """``valuesim run``: validate, then run under Hydra (``-m``: a sweep)."""
     from scenarios.config import CONFIG_DIR, build_scenario, load_config
 
     flags, overrides = _split(args)
-    if not any(f in ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help",
-                     "-m", "--multirun") for f in flags):
+    if any(f in ("-m", "--multirun") for f in flags) and not any(
+            f in ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help")
+            for f in flags):
+        from scenarios.sweep_cli import sweep
+
+        return sweep(overrides, [f for f in flags if f not in ("-m", "--multirun")])
+    if not any(f in ("--cfg", "-c", "--info", "-i", "--help", "-h", "--hydra-help")
+               for f in flags):
         try:
             build_scenario(load_config(overrides))
         except ConfigError as err:
@@ -139,9 +156,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0
     command, rest = args[0], args[1:]
-    if command != "run":
-        return fail(ConfigError("command", command, "run"))
-    return run(rest)
+    if command == "run":
+        return run(rest)
+    if command == "collect":
+        from scenarios.sweep_cli import collect_command
+
+        return collect_command(rest)
+    return fail(ConfigError("command", command, "run, collect"))
 
 
 if __name__ == "__main__":  # pragma: no cover

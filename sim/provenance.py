@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
@@ -19,6 +20,7 @@ def package_version() -> str:
         return "unknown"
 
 
+@functools.cache
 def git_commit() -> str:
     """The source tree's commit (with ``-dirty`` if modified), or ``unknown``."""
     try:

@@ -1,0 +1,147 @@
+"""``valuesim run -m`` and ``valuesim collect``: sweeps from the command line.
+
+A sweep is planned (every combination composed and validated: a bad value stops it
+with exit status 2 before anything is written), its manifest written, its missing
+runs executed, and its runs combined into ``SWEEP_DIR/sweep.nc``.
+
+By default the runs go through valuesim's own executors (``executor=local`` on this
+machine's cores, ``serial``, or ``dask``). Naming a Hydra launcher
+(``hydra/launcher=joblib``, ``submitit_local``, ``submitit_slurm``) hands the same
+runs to Hydra's multirun instead; either way each run lands in the same run store and
+the sweep is collected the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.validation import ConfigError
+
+__all__ = ["sweep", "collect_command"]
+
+
+def _fail(error: Exception) -> int:
+    print(f"valuesim: error: {error}", file=sys.stderr)
+    return 2
+
+
+def _split_hydra(overrides: Sequence[str]) -> tuple[list[str], list[str], str | None]:
+    """Scenario overrides, Hydra's own overrides, and ``hydra.sweep.dir`` if given."""
+    scenario, hydra, directory = [], [], None
+    for o in overrides:
+        key, _, value = o.partition("=")
+        key = key.lstrip("+~")
+        if key == "hydra.sweep.dir":
+            directory = value
+        elif key == "hydra" or key.startswith(("hydra.", "hydra/")):
+            hydra.append(o)
+        else:
+            scenario.append(o)
+    return scenario, hydra, directory
+
+
+def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
+    """Plan, run and collect a sweep; the exit status of ``valuesim run -m``."""
+    from scenarios.executors import open_executor, split_executor
+    from scenarios.sweep import plan_grid
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    try:
+        executor, rest = split_executor(overrides)
+        scenario, hydra, directory = _split_hydra(rest)
+        launcher = next((o.partition("=")[2] for o in hydra
+                         if o.partition("=")[0].lstrip("+") == "hydra/launcher"), None)
+        if launcher is not None and executor.kind != "local":
+            raise ConfigError("executor", executor.kind,
+                              "the default (local) when a hydra/launcher is named")
+        plan = plan_grid(scenario, directory)
+        print(f"valuesim: sweep of {len(plan.runs)} runs over "
+              + " x ".join(f"{d} ({len(v)})" for d, v in plan.dims.items())
+              + f" -> {plan.directory}", flush=True)
+        if launcher is not None:
+            plan.write()
+            _hydra_multirun(scenario, hydra, flags, plan.directory)
+            report = None
+        else:
+            with open_executor(executor) as ex:
+                plan.write()
+                report = _execute(plan, ex)
+    except ConfigError as err:
+        return _fail(err)
+    except KeyboardInterrupt:
+        print("\nvaluesim: interrupted; finished runs are kept. Re-run the same command to "
+              "resume, or `valuesim collect DIR` to combine what is there.", file=sys.stderr)
+        return 130
+    if report is not None:
+        print(f"valuesim: ran {report.done + report.failed} runs ({report.skipped} already "
+              f"done) in {report.wall_seconds:.1f} s on {report.workers} workers", flush=True)
+    return _collect_and_report(plan.directory)
+
+
+def _execute(plan, executor):
+    from scenarios.sweep import execute
+
+    return execute(plan, executor, progress=True)
+
+
+def _collect_and_report(directory: Path) -> int:
+    from scenarios.sweep import SweepPlan, collect
+
+    plan = SweepPlan.read(directory)
+    ds, report = collect(directory)
+    for line in report.lines(plan):
+        print(f"valuesim: {line}")
+    if report.path is not None:
+        dims = ", ".join(f"{d}: {n}" for d, n in ds.sizes.items())
+        print(f"valuesim: combined dataset {report.path} ({dims})")
+    return 1 if report.failed else 0
+
+
+def collect_command(args: Sequence[str]) -> int:
+    """``valuesim collect SWEEP_DIR``: combine a (possibly unfinished) sweep's runs."""
+    if len(args) != 1 or args[0].startswith("-"):
+        return _fail(ConfigError("collect", " ".join(args) or "nothing",
+                                 "one sweep folder: valuesim collect SWEEP_DIR"))
+    try:
+        return _collect_and_report(Path(args[0]))
+    except ConfigError as err:
+        return _fail(err)
+
+
+# -- the Hydra-launcher route -----------------------------------------------------------
+
+
+def _hydra_multirun(scenario: Sequence[str], hydra: Sequence[str], flags: Sequence[str],
+                    directory: Path) -> None:
+    import hydra as hydra_pkg
+
+    from scenarios.config import CONFIG_DIR
+
+    task = hydra_pkg.main(config_path=str(CONFIG_DIR), config_name="config",
+                          version_base="1.3")(_sweep_job)
+    argv = sys.argv
+    sys.argv = ["valuesim run", "-m", *flags, *scenario, *hydra,
+                f"hydra.sweep.dir={directory.resolve()}"]
+    try:
+        task()
+    finally:
+        sys.argv = argv
+
+
+def _sweep_job(cfg) -> None:
+    """One run of a Hydra multirun: the same key and run store as the default route."""
+    from hydra.core.hydra_config import HydraConfig
+
+    from scenarios.config import plain
+    from scenarios.sweep import RUNS, run_chunk, run_key
+
+    logging.getLogger("MESA").setLevel(logging.WARNING)
+    hc = HydraConfig.get()
+    config = {k: v for k, v in plain(cfg).items() if k != "overrides"}
+    key = run_key(config)
+    runs_dir = Path(hc.sweep.dir) / RUNS
+    if not (runs_dir / f"{key}.nc").is_file():
+        run_chunk([(key, config, tuple(hc.overrides.task))], str(runs_dir))
