@@ -142,7 +142,13 @@ class SerialExecutor:
 
 
 class LocalExecutor:
-    """A pool of worker processes on this machine."""
+    """A pool of worker processes on this machine.
+
+    Workers are forked on Linux (they start at once, with everything the parent has
+    imported) and spawned elsewhere. The start method is set on the pool, not globally
+    (``import mesa`` sets the global one to ``spawn``, which would make every worker
+    re-import the stack, about a second each).
+    """
 
     def __init__(self, params: ExecutorParams | None = None) -> None:
         self.params = params or ExecutorParams()
@@ -150,9 +156,12 @@ class LocalExecutor:
         self._pool = None
 
     def __enter__(self) -> LocalExecutor:
+        import multiprocessing
+        import sys
         from concurrent.futures import ProcessPoolExecutor
 
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self
 
     def __exit__(self, *exc) -> None:

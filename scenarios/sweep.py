@@ -121,7 +121,7 @@ class SweepPlan:
         if path.is_file():
             old = yaml.safe_load(path.read_text()) or {}
             if old.get("command") != self.command:
-                raise ConfigError("sweep folder", str(self.directory),
+                raise ConfigError("sweep_dir", str(self.directory),
                                   "a new folder or one holding this same sweep (it holds: "
                                   f"{old.get('command')!r}); pass hydra.sweep.dir=NEW_DIR")
         data = {
@@ -148,7 +148,7 @@ class SweepPlan:
         directory = Path(directory)
         path = directory / MANIFEST
         if not path.is_file():
-            raise ConfigError("sweep folder", str(directory),
+            raise ConfigError("sweep_dir", str(directory),
                               f"a folder a sweep wrote (with {MANIFEST}); `valuesim run -m` "
                               "prints it")
         try:
@@ -326,6 +326,8 @@ class RunOutcome:
     status: str  # "done" | "failed"
     seconds: float
     error: str = ""
+    #: The run's results, when the caller asked for them back (saves re-reading the file).
+    results: xr.Dataset | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -356,12 +358,13 @@ class SweepReport:
     workers: int
 
 
-def run_chunk(jobs: Sequence[tuple[str, dict, tuple[str, ...]]],
-              runs_dir: str) -> list[RunOutcome]:
+def run_chunk(jobs: Sequence[tuple[str, dict, tuple[str, ...]]], runs_dir: str,
+              return_results: bool = False) -> list[RunOutcome]:
     """Run ``(key, config, overrides)`` jobs one after another; each writes its own file.
 
     A run that raises leaves ``<key>.error.yaml`` (its config, seed, traceback) and
-    the chunk goes on.
+    the chunk goes on. With ``return_results`` each outcome also carries the run's
+    dataset, so the caller can combine the sweep without reading the files back.
     """
     from sim.io import write_results
     from sim.run import simulate
@@ -374,7 +377,8 @@ def run_chunk(jobs: Sequence[tuple[str, dict, tuple[str, ...]]],
             ds = simulate(config, overrides=list(overrides))
             write_results(ds, out / f"{key}.nc")
             (out / f"{key}.error.yaml").unlink(missing_ok=True)
-            outcomes.append(RunOutcome(key, "done", time.perf_counter() - start))
+            outcomes.append(RunOutcome(key, "done", time.perf_counter() - start,
+                                       results=ds if return_results else None))
         except Exception as exc:  # recorded, reported by collect; the sweep goes on
             message = f"{type(exc).__name__}: {exc}".splitlines()[0]
             _atomic_text(out / f"{key}.error.yaml", yaml.safe_dump({
@@ -385,7 +389,8 @@ def run_chunk(jobs: Sequence[tuple[str, dict, tuple[str, ...]]],
     return outcomes
 
 
-def execute(plan: SweepPlan, executor, *, progress: bool = True) -> SweepReport:
+def execute(plan: SweepPlan, executor, *, progress: bool = True,
+            keep: dict[str, xr.Dataset] | None = None) -> SweepReport:
     """Run every run of ``plan`` whose results are not yet in its folder.
 
     Parameters
@@ -396,6 +401,9 @@ def execute(plan: SweepPlan, executor, *, progress: bool = True) -> SweepReport:
         An entered executor (serial, local processes, Dask).
     progress : bool
         Show a progress bar with an ETA.
+    keep : dict, optional
+        Filled with the finished runs' datasets by key (pass it on to :func:`collect`
+        to combine the sweep without reading every file back).
     """
     start = time.perf_counter()
     runs_dir = plan.directory / RUNS
@@ -413,8 +421,10 @@ def execute(plan: SweepPlan, executor, *, progress: bool = True) -> SweepReport:
     seconds = 0.0
     bar = _bar(len(pending), progress)
     try:
-        for outcomes in executor.map(run_chunk, chunks, str(runs_dir)):
+        for outcomes in executor.map(run_chunk, chunks, str(runs_dir), keep is not None):
             for o in outcomes:
+                if keep is not None and o.results is not None:
+                    keep[o.key] = o.results
                 seconds += o.seconds
                 done += o.status == "done"
                 failed += o.status == "failed"
@@ -480,12 +490,14 @@ class CollectReport:
         return out
 
 
-def collect(directory: str | os.PathLike, *, write: bool = True
+def collect(directory: str | os.PathLike, *, write: bool = True,
+            loaded: Mapping[str, xr.Dataset] | None = None
             ) -> tuple[xr.Dataset, CollectReport]:
     """Combine a sweep folder's runs into one dataset (``sweep.nc``), marking what is missing.
 
     Works on a finished, interrupted or still-running sweep: runs without results are
     NaN in the dataset and ``run_status`` says why (``done``, ``failed``, ``missing``).
+    ``loaded`` holds runs already in memory (from :func:`execute`); the rest are read.
 
     Raises
     ------
@@ -501,7 +513,9 @@ def collect(directory: str | os.PathLike, *, write: bool = True
         if r.key in datasets or r.key in failed:
             continue
         path = runs_dir / f"{r.key}.nc"
-        if path.is_file():
+        if loaded is not None and r.key in loaded:
+            datasets[r.key] = loaded[r.key]
+        elif path.is_file():
             datasets[r.key] = read_results(path)
         elif (err := runs_dir / f"{r.key}.error.yaml").is_file():
             failed[r.key] = (yaml.safe_load(err.read_text()) or {}).get("error", "error")

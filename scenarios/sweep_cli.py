@@ -46,7 +46,7 @@ def _split_hydra(overrides: Sequence[str]) -> tuple[list[str], list[str], str | 
 def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
     """Plan, run and collect a sweep; the exit status of ``valuesim run -m``."""
     from scenarios.executors import open_executor, split_executor
-    from scenarios.sweep import plan_grid
+    from scenarios.sweep import execute, plan_grid
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
@@ -64,11 +64,12 @@ def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
         if launcher is not None:
             plan.write()
             _hydra_multirun(scenario, hydra, flags, plan.directory)
-            report = None
+            report, loaded = None, None
         else:
+            loaded = {}
             with open_executor(executor) as ex:
                 plan.write()
-                report = _execute(plan, ex)
+                report = execute(plan, ex, progress=True, keep=loaded)
     except ConfigError as err:
         return _fail(err)
     except KeyboardInterrupt:
@@ -78,20 +79,14 @@ def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
     if report is not None:
         print(f"valuesim: ran {report.done + report.failed} runs ({report.skipped} already "
               f"done) in {report.wall_seconds:.1f} s on {report.workers} workers", flush=True)
-    return _collect_and_report(plan.directory)
+    return _collect_and_report(plan.directory, loaded)
 
 
-def _execute(plan, executor):
-    from scenarios.sweep import execute
-
-    return execute(plan, executor, progress=True)
-
-
-def _collect_and_report(directory: Path) -> int:
+def _collect_and_report(directory: Path, loaded=None) -> int:
     from scenarios.sweep import SweepPlan, collect
 
     plan = SweepPlan.read(directory)
-    ds, report = collect(directory)
+    ds, report = collect(directory, loaded=loaded)
     for line in report.lines(plan):
         print(f"valuesim: {line}")
     if report.path is not None:
