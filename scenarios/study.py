@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -112,65 +111,61 @@ def load_study(name: str, overrides: Sequence[str] = ()) -> StudyParams:
     return from_mapping(StudyParams, data, "study")
 
 
-def _one_run(job: tuple[list[str], tuple[str, ...]]) -> xr.Dataset:
-    from sim import load_config, simulate
+def run_study(params: StudyParams, *, progress: bool = True,
+              directory: str | os.PathLike | None = None) -> xr.Dataset:
+    """Every condition x arm x replicate through the sweep machinery; one dataset.
 
-    overrides, keep = job
-    ds = simulate(load_config(overrides))
-    return ds[[v for v in keep if v in ds]].drop_attrs(deep=False)
-
-
-def run_study(params: StudyParams, *, progress: bool = True) -> xr.Dataset:
-    """Every condition x arm x replicate, in parallel; one dataset with those dims.
+    Parameters
+    ----------
+    params : StudyParams
+    progress : bool
+        Show a progress bar.
+    directory : path, optional
+        Keep the study's runs in this sweep folder: an interrupted study resumes there,
+        and a re-run with the same config reuses its runs. By default the runs go to a
+        temporary folder, so every study run recomputes with the code as it is.
 
     Returns
     -------
     xarray.Dataset
         Dims ``condition``, ``arm``, ``replicate`` plus the runs' own dims.
+
+    Raises
+    ------
+    ConfigError
+        An invalid arm or condition (before any run).
+    RuntimeError
+        When a run raised (its error file is named).
     """
-    from scenarios.config import build_scenario
-    from sim import load_config
+    import tempfile
 
-    jobs, index = [], []
-    for c, c_over in params.conditions.items():
-        for a, a_over in params.arms.items():
-            for r in range(params.replicates):
-                over = [*params.base, *c_over, *a_over, f"seed={params.seed}", f"replicate={r}"]
-                jobs.append((over, params.keep))
-                index.append((c, a, r))
-    checked = set()
-    for over, _ in jobs:  # a bad scenario stops here, before any run
-        key = tuple(over[:-1])  # the replicate does not change validity
-        if key not in checked:
-            build_scenario(load_config(over))
-            checked.add(key)
-    workers = params.workers or os.cpu_count() or 1
-    if workers == 1:
-        results = list(map(_one_run, jobs))
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = list(_progress(pool.map(_one_run, jobs, chunksize=1), len(jobs), progress))
-    stacked = {}
-    for (c, a, _r), ds in zip(index, results, strict=True):
-        stacked.setdefault(c, {}).setdefault(a, []).append(ds)
-    by_condition = []
-    for c in params.conditions:
-        arms = [xr.concat(stacked[c][a], dim="replicate") for a in params.arms]
-        by_condition.append(xr.concat(arms, dim="arm", coords="minimal", compat="override"))
-    ds = xr.concat(by_condition, dim="condition", coords="minimal", compat="override")
-    ds = ds.assign_coords(condition=list(params.conditions), arm=list(params.arms),
-                          replicate=np.arange(params.replicates))
+    from scenarios.executors import ExecutorParams, open_executor
+    from scenarios.sweep import collect, execute, plan_runs
+
+    dims = {"condition": list(params.conditions), "arm": list(params.arms),
+            "replicate": list(range(params.replicates))}
+    points = [({"condition": c, "arm": a},
+               [*params.base, *c_over, *a_over, f"seed={params.seed}"])
+              for c, c_over in params.conditions.items() for a, a_over in params.arms.items()]
+    config = yaml.safe_dump(to_mapping(params), sort_keys=False)
+    executor = ExecutorParams(kind="serial" if params.workers == 1 else "local",
+                              workers=params.workers)
+    with tempfile.TemporaryDirectory(prefix=f"study_{params.name}_") as tmp:
+        plan = plan_runs(Path(directory) if directory is not None else Path(tmp), dims, points,
+                         command=config, kind="study")
+        loaded: dict[str, xr.Dataset] = {}
+        with open_executor(executor) as ex:
+            plan.write()
+            execute(plan, ex, progress=progress, keep=loaded)
+        ds, report = collect(plan.directory, loaded=loaded, write=False)
+    if report.failed or report.missing:
+        key, error = next(iter(report.failed.items()), ("?", "missing runs"))
+        raise RuntimeError(f"study {params.name}: {len(report.failed)} runs failed, "
+                           f"{len(report.missing)} missing; first: {key}: {error}")
+    ds = ds[[v for v in params.keep if v in ds]].drop_attrs(deep=False)
     ds.attrs.update(study=params.name, title=params.title, claim=params.claim,
-                    study_config=yaml.safe_dump(to_mapping(params), sort_keys=False))
+                    study_config=config)
     return ds
-
-
-def _progress(iterable, total: int, show: bool):
-    if not show:
-        return iterable
-    from tqdm import tqdm
-
-    return tqdm(iterable, total=total, desc="runs", unit="run", leave=False)
 
 
 def mean_ci(x: np.ndarray, level: float = 0.95) -> tuple[float, float, float]:
@@ -207,7 +202,8 @@ def main(name: str, analyse: Callable[[xr.Dataset, StudyParams], tuple[str, Any]
     """Run study ``name`` and write its dataset, figure and markdown result.
 
     ``analyse(ds, params)`` returns the markdown body and a matplotlib figure.
-    ``--out DIR`` writes there instead of ``experiments/results/<name>/``.
+    ``--out DIR`` writes there instead of ``experiments/results/<name>/``;
+    ``--sweep-dir DIR`` keeps the runs there (resumable; see :func:`run_study`).
     """
     import sys
 
@@ -221,9 +217,14 @@ def main(name: str, analyse: Callable[[xr.Dataset, StudyParams], tuple[str, Any]
         k = args.index("--out")
         out = Path(args[k + 1])
         del args[k:k + 2]
+    sweep_dir = None
+    if "--sweep-dir" in args:
+        k = args.index("--sweep-dir")
+        sweep_dir = Path(args[k + 1])
+        del args[k:k + 2]
     try:
         params = load_study(name, args)
-        ds = run_study(params)
+        ds = run_study(params, directory=sweep_dir)
     except ConfigError as err:
         print(f"valuesim: error: {err}", file=sys.stderr)
         return 2

@@ -19,7 +19,7 @@ import yaml
 
 from scenarios import cli
 from scenarios.executors import ExecutorParams, open_executor, split_executor
-from scenarios.sweep import RUNS, SweepPlan, collect, execute, plan_grid, run_key
+from scenarios.sweep import RUNS, SweepPlan, execute, plan_grid, run_key
 from sim.io import read_results
 from sim.validation import ConfigError
 
