@@ -26,7 +26,6 @@ import hashlib
 import itertools
 import json
 import os
-import tempfile
 import time
 import traceback
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,6 +36,7 @@ import numpy as np
 import xarray as xr
 import yaml
 
+from sim.io import write_text
 from sim.validation import ConfigError, check_int
 
 __all__ = ["Run", "SweepPlan", "SweepReport", "CollectReport", "plan_grid", "plan_runs",
@@ -133,7 +133,7 @@ class SweepPlan:
             "runs": [{"key": r.key, "labels": _plain(dict(r.labels)),
                       "overrides": list(r.overrides)} for r in self.runs],
         }
-        _atomic_text(path, yaml.dump(data, Dumper=_Dumper, sort_keys=False))
+        write_text(path, yaml.dump(data, Dumper=_Dumper, sort_keys=False))
         return path
 
     @classmethod
@@ -381,7 +381,7 @@ def run_chunk(jobs: Sequence[tuple[str, dict, tuple[str, ...]]], runs_dir: str,
                                        results=ds if return_results else None))
         except Exception as exc:  # recorded, reported by collect; the sweep goes on
             message = f"{type(exc).__name__}: {exc}".splitlines()[0]
-            _atomic_text(out / f"{key}.error.yaml", yaml.safe_dump({
+            write_text(out / f"{key}.error.yaml", yaml.safe_dump({
                 "key": key, "error": message, "overrides": list(overrides),
                 "seed": config.get("seed"), "replicate": config.get("replicate"),
                 "traceback": traceback.format_exc(), "config": config}, sort_keys=False))
@@ -651,18 +651,6 @@ def _index(values: list, value: Any) -> int:
 
 
 # -- files ------------------------------------------------------------------------------
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _plain(value: Any) -> Any:

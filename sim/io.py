@@ -8,7 +8,23 @@ from pathlib import Path
 
 import xarray as xr
 
-__all__ = ["write_results", "read_results"]
+__all__ = ["write_results", "read_results", "write_text", "atomic_temp"]
+
+
+def _file_mode() -> int:
+    """Permissions of a newly created file under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def atomic_temp(path: Path) -> Path:
+    """A new temporary file beside ``path`` (same folder, so a rename is atomic), with the
+    permissions an ordinary new file would get (``mkstemp`` alone makes it private)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    os.chmod(tmp, _file_mode())
+    return Path(tmp)
 
 
 def write_results(ds: xr.Dataset, path: str | os.PathLike) -> Path:
@@ -19,13 +35,26 @@ def write_results(ds: xr.Dataset, path: str | os.PathLike) -> Path:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = atomic_temp(path)
     try:
         ds.to_netcdf(tmp)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def write_text(path: str | os.PathLike, text: str) -> Path:
+    """Write ``text`` to ``path`` via a temporary file and an atomic rename."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = atomic_temp(path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
     return path
 

@@ -301,3 +301,35 @@ def test_executor_options_are_validated_and_split_from_the_scenario():
     assert rest == ["economy.depth=0.1"]
     with pytest.raises(ConfigError, match="executor.address"):
         split_executor(["executor=local", "executor.address=tcp://h:1"])
+
+
+def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(tmp_path):
+    """Ctrl-C mid-sweep: exit 130, only whole results files, and the same command finishes."""
+    import signal
+    import time
+
+    directory = tmp_path / "sweep"
+    command = [sys.executable, "-m", "scenarios.cli", "run", "-m",
+               "population.n_customers=20000", "n_periods=30", "economy.onset=3",
+               "replicate=range(0,40)", "executor.workers=2", "executor.chunk=1",
+               f"hydra.sweep.dir={directory}"]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT)}
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path, env=env, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list((directory / RUNS).glob("*.nc"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted" in err and "Traceback" not in err
+    kept = sorted((directory / RUNS).glob("*.nc"))
+    assert 4 <= len(kept) < 40
+    assert not list((directory / RUNS).glob(".*"))  # no temporary files left behind
+    for f in kept:
+        read_results(f)  # every file that exists is whole
+    resumed = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, env=env,
+                             timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"ran {40 - len(kept)} runs ({len(kept)} already done)" in resumed.stdout
+    assert (read_results(directory / "sweep.nc")["run_status"] == "done").all()
