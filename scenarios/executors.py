@@ -211,7 +211,7 @@ class DaskExecutor:
             self.workers = max(1, sum(self._client.nthreads().values()))
         else:
             self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
+                                         processes=True, dashboard_address=":0")
             self._client = Client(self._cluster)
         return self
 

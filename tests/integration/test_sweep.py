@@ -191,7 +191,7 @@ def test_serial_and_parallel_sweeps_give_identical_datasets(grid, tmp_path):
 def dask_cluster():
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         yield cluster
 
 
@@ -199,6 +199,13 @@ def test_a_dask_cluster_gives_the_same_dataset(grid, tmp_path, dask_cluster):
     address = dask_cluster.scheduler_address
     assert sweep(tmp_path / "dask", *GRID, "executor=dask", f"executor.address={address}",
                  "executor.chunk=3") == 0
+    xr.testing.assert_identical(read_results(tmp_path / "dask" / "sweep.nc"),
+                                read_results(grid / "sweep.nc"))
+
+
+def test_executor_dask_without_an_address_starts_a_local_cluster(grid, tmp_path):
+    pytest.importorskip("distributed")
+    assert sweep(tmp_path / "dask", *GRID, "executor=dask", "executor.workers=2") == 0
     xr.testing.assert_identical(read_results(tmp_path / "dask" / "sweep.nc"),
                                 read_results(grid / "sweep.nc"))
 
