@@ -20,6 +20,7 @@ __all__ = ["main"]
 USAGE = """usage: valuesim run [KEY=VALUE ...]
        valuesim run -m KEY=V1,V2 ... [replicate=range(0,20)] [executor=local|serial|dask]
        valuesim collect SWEEP_DIR
+       valuesim explore DESIGN.yaml [samples=N] [replicates=R] [KEY=VALUE ...]
 
 Run one pricing scenario and print a per-firm comparison.
 
@@ -36,7 +37,13 @@ Sweep every combination (-m), in parallel, into one dataset (SWEEP_DIR/sweep.nc)
   ... hydra/launcher=submitit_slurm                     through a Hydra launcher
   valuesim collect multirun/sweep-1a2b3c4d       combine what an interrupted sweep has
 
-Re-running a sweep command skips the runs it already has.
+Sample numeric parameters (factorial, latin_hypercube, sobol, morris) and rank them with
+SALib sensitivity indices (SWEEP_DIR/sensitivity.{csv,md,png}):
+
+  valuesim explore downturn_sobol                a design in configs/design/, or a YAML path
+  valuesim explore my_design.yaml samples=32 executor=serial population.n_customers=2000
+
+Re-running a sweep or explore command skips the runs it already has.
 Config groups (configs/): market, population, firms, strategy, economy, unit_cost.
 Results (results.nc) and figures go to Hydra's output folder (outputs/DATE/TIME).
 """
@@ -162,7 +169,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from scenarios.sweep_cli import collect_command
 
         return collect_command(rest)
-    return fail(ConfigError("command", command, "run, collect"))
+    if command == "explore":
+        from scenarios.explore_cli import explore_command
+
+        return explore_command(rest)
+    return fail(ConfigError("command", command, "run, collect, explore"))
 
 
 if __name__ == "__main__":  # pragma: no cover

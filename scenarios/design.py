@@ -201,9 +201,13 @@ class DesignParams:
         for k, o in enumerate(self.base):
             if not isinstance(o, str) or "=" not in o:
                 raise ConfigError(f"base[{k}]", o, "a scenario override KEY=VALUE")
-            if o.partition("=")[0].lstrip("+~") in ("seed", "replicate"):
+            key = o.partition("=")[0].lstrip("+~")
+            if key in ("seed", "replicate"):
                 raise ConfigError(f"base[{k}]", o, "no seed= or replicate=: the design's "
                                   "seed and replicates fields set them")
+            if key in self.parameters:
+                raise ConfigError(f"base[{k}]", o, f"no override of {key}: the design "
+                                  f"samples it (edit parameters.{key})")
         if self.n_points > MAX_POINTS:
             raise ConfigError("samples", self.samples, f"a design of at most {MAX_POINTS:,} "
                               f"points (this one has {self.n_points:,})")
@@ -401,8 +405,8 @@ class DesignSample:
     unit : ndarray, shape (sample, parameter)
         The sampler's points in the unit hypercube (what SALib analyses).
     values : ndarray, shape (sample, parameter)
-        The values run: ``unit`` mapped by each parameter's inverse CDF, integers
-        rounded.
+        The values run: ``unit`` mapped by each parameter's inverse CDF (whole
+        numbers for integer parameters).
     """
 
     names: tuple[str, ...]

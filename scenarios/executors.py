@@ -57,16 +57,16 @@ class ExecutorParams:
     timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        check_choice("executor.kind", self.kind, KINDS)
-        check_int("executor.workers", self.workers, low=0)
-        check_int("executor.chunk", self.chunk, low=0)
-        check_positive("executor.timeout", self.timeout)
+        check_choice("kind", self.kind, KINDS)
+        check_int("workers", self.workers, low=0)
+        check_int("chunk", self.chunk, low=0)
+        check_positive("timeout", self.timeout)
         for name in ("address", "scheduler_file"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value):
-                raise ConfigError(f"executor.{name}", value, "a non-empty string")
+                raise ConfigError(name, value, "a non-empty string")
         if self.kind != "dask" and (self.address or self.scheduler_file):
-            raise ConfigError("executor.address", self.address or self.scheduler_file,
+            raise ConfigError("address", self.address or self.scheduler_file,
                               "only with executor=dask")
 
 

@@ -121,9 +121,11 @@ class SweepPlan:
         if path.is_file():
             old = yaml.safe_load(path.read_text()) or {}
             if old.get("command") != self.command:
+                held = str(old.get("command"))
+                held = held if len(held) <= 80 else held[:77] + "..."
                 raise ConfigError("sweep_dir", str(self.directory),
-                                  "a new folder or one holding this same sweep (it holds: "
-                                  f"{old.get('command')!r}); pass hydra.sweep.dir=NEW_DIR")
+                                  f"a new folder or one holding this same sweep (it holds: "
+                                  f"{held!r}); pass hydra.sweep.dir=NEW_DIR")
         data = {
             "valuesim_sweep": 1, "kind": self.kind, "command": self.command,
             "dims": [{"name": d, "key": self.keys.get(d, d), "values": _plain(v)}
@@ -341,7 +343,8 @@ class SweepReport:
     skipped : int
         Runs whose results already existed.
     done, failed : int
-        Runs executed now, by outcome.
+        Runs executed now, by outcome (points of a design that coincide share one run:
+        the same resolved config is run once).
     wall_seconds : float
     run_seconds : float
         Sum over executed runs of each run's own time in its worker (build, simulate,
@@ -356,6 +359,17 @@ class SweepReport:
     wall_seconds: float
     run_seconds: float
     workers: int
+
+    @property
+    def shared(self) -> int:
+        """Points that repeat another point's resolved config (run once for both)."""
+        return self.runs - self.skipped - self.done - self.failed
+
+    def summary(self) -> str:
+        """``ran N runs (M already done) in S s on W workers``."""
+        extra = f", {self.shared} repeat another point's config" if self.shared else ""
+        return (f"ran {self.done + self.failed} runs ({self.skipped} already done{extra}) "
+                f"in {self.wall_seconds:.1f} s on {self.workers} workers")
 
 
 def run_chunk(jobs: Sequence[tuple[str, dict, tuple[str, ...]]], runs_dir: str,
@@ -414,7 +428,7 @@ def execute(plan: SweepPlan, executor, *, progress: bool = True,
         if r.key not in have and r.key not in seen:
             seen.add(r.key)
             pending.append((r.key, plan.configs[r.key], r.overrides))
-    skipped = len(plan.runs) - len(pending)
+    skipped = sum(r.key in have for r in plan.runs)
     size = executor.chunk_size(len(pending))
     chunks = [pending[i:i + size] for i in range(0, len(pending), size)]
     done = failed = 0
@@ -459,6 +473,7 @@ class CollectReport:
     path : Path or None
         The combined dataset, if written.
     done : int
+        Runs (points of the sweep grid) with results.
     failed : Mapping[str, str]
         Run key -> one-line error, for runs that raised.
     missing : tuple of Run
@@ -472,11 +487,13 @@ class CollectReport:
     failed: Mapping[str, str]
     missing: tuple[Run, ...]
     commits: tuple[str, ...]
+    #: Runs (points) whose run raised (several points may share one failed run).
+    failed_runs: int = 0
 
     def lines(self, plan: SweepPlan) -> list[str]:
         """A short human report."""
         total = len(plan.runs)
-        out = [f"{self.done} of {total} runs done, {len(self.failed)} failed, "
+        out = [f"{self.done} of {total} runs done, {self.failed_runs} failed, "
                f"{len(self.missing)} missing"]
         for key, err in list(self.failed.items())[:10]:
             out.append(f"  failed {key}: {err}  (see {plan.directory / RUNS / key}.error.yaml)")
@@ -525,7 +542,9 @@ def collect(directory: str | os.PathLike, *, write: bool = True,
     commits = tuple(sorted({str(d.attrs.get("git_commit", "unknown"))
                             for d in datasets.values()}))
     path = write_results(ds, plan.directory / COMBINED) if write and datasets else None
-    return ds, CollectReport(path, len(datasets), failed, tuple(missing), commits)
+    done = sum(r.key in datasets for r in plan.runs)
+    n_failed = sum(r.key in failed for r in plan.runs)
+    return ds, CollectReport(path, done, failed, tuple(missing), commits, n_failed)
 
 
 def combine(plan: SweepPlan, datasets: Mapping[str, xr.Dataset],

@@ -77,8 +77,7 @@ def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
               "resume, or `valuesim collect DIR` to combine what is there.", file=sys.stderr)
         return 130
     if report is not None:
-        print(f"valuesim: ran {report.done + report.failed} runs ({report.skipped} already "
-              f"done) in {report.wall_seconds:.1f} s on {report.workers} workers", flush=True)
+        print(f"valuesim: {report.summary()}", flush=True)
     return _collect_and_report(plan.directory, loaded)
 
 

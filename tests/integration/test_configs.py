@@ -78,7 +78,8 @@ def leaves(data: Any, path: str = "") -> list[tuple[str, Any]]:
 
 def test_every_group_has_a_folder_and_options():
     folders = {p.name for p in CONFIG_DIR.iterdir() if p.is_dir()}
-    assert folders == set(GROUPS) | {"study"}  # study/: study designs, not scenario parts
+    # study/ and design/: study and exploration designs, not scenario parts
+    assert folders == set(GROUPS) | {"study", "design"}
     for group in GROUPS:
         assert options(group), group
         assert list(group_options(group)) == options(group)
