@@ -231,10 +231,12 @@ def plan_runs(directory: str | os.PathLike, dims: Mapping[str, list],
     ----------
     directory : path
     dims : Mapping[str, list]
-        Sweep dims and their values; ``replicate`` must be one of them.
+        Sweep dims and their values. With a ``replicate`` dim every point runs once per
+        replicate; without one, each point is one run whose replicate (if any) its
+        overrides set.
     points : iterable of (labels, overrides)
         Each point's labels on the dims other than ``replicate``, and the overrides
-        that compose its config. Every point runs once per replicate.
+        that compose its config.
 
     Raises
     ------
@@ -243,19 +245,21 @@ def plan_runs(directory: str | os.PathLike, dims: Mapping[str, list],
     """
     from scenarios.config import build_scenario, load_config, plain
 
-    if "replicate" not in dims:
-        raise ConfigError("dims", list(dims), "a replicate dim")
     _check_dim_names(dims)
-    for rep in dims["replicate"]:
-        check_int("replicate", rep, low=0)
+    replicates = dims.get("replicate", [None])
+    for rep in replicates:
+        if rep is not None:
+            check_int("replicate", rep, low=0)
     runs, configs = [], {}
     for labels, over in points:
         data = {k: v for k, v in plain(load_config(list(over))).items() if k != "overrides"}
         build_scenario(data)  # an invalid point stops the sweep before it starts
-        for rep in dims["replicate"]:
-            run_config = {**data, "replicate": rep}
+        for rep in replicates:
+            run_config = data if rep is None else {**data, "replicate": rep}
             key = run_key(run_config)
-            runs.append(Run(key, {**labels, "replicate": rep}, (*over, f"replicate={rep}")))
+            run_labels = dict(labels) if rep is None else {**labels, "replicate": rep}
+            run_over = tuple(over) if rep is None else (*over, f"replicate={rep}")
+            runs.append(Run(key, run_labels, run_over))
             configs[key] = run_config
     return SweepPlan(Path(directory), dict(dims), tuple(runs), keys=dict(keys or {}),
                      coords=dict(coords or {}), command=command, kind=kind,

@@ -19,3 +19,12 @@ def small_dataset():
 
     return simulate(load_config(small_overrides(3000, 30, "economy.onset=5",
                                                 "economy.duration=10")))
+
+
+@pytest.fixture(scope="session")
+def dask_cluster():
+    """A real Dask ``LocalCluster`` with two worker processes."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=":0") as cluster:
+        yield cluster

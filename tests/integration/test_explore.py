@@ -112,6 +112,18 @@ def test_rerunning_the_command_runs_nothing_and_keeps_the_runs(design_file, expl
     assert [p.stat().st_mtime_ns for p in sorted((explored / "runs").glob("*.nc"))] == stamps
 
 
+def test_a_design_on_a_dask_cluster_gives_the_same_results(design_file, explored, tmp_path,
+                                                          dask_cluster):
+    import xarray as xr
+
+    out = tmp_path / "dask"
+    assert explore(design_file, out, "executor=dask",
+                   f"executor.address={dask_cluster.scheduler_address}") == 0
+    xr.testing.assert_identical(read_results(out / "sweep.nc"),
+                                read_results(explored / "sweep.nc"))
+    assert (out / "sensitivity.csv").read_text() == (explored / "sensitivity.csv").read_text()
+
+
 def test_another_design_in_the_same_folder_is_refused(design_file, explored, capsys):
     assert explore(design_file, explored, "seed=3") == 2
     assert "hydra.sweep.dir=NEW_DIR" in capsys.readouterr().err

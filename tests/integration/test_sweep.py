@@ -187,18 +187,20 @@ def test_serial_and_parallel_sweeps_give_identical_datasets(grid, tmp_path):
                                 read_results(grid / "sweep.nc"))
 
 
-@pytest.fixture(scope="module")
-def dask_cluster():
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=":0") as cluster:
-        yield cluster
-
-
 def test_a_dask_cluster_gives_the_same_dataset(grid, tmp_path, dask_cluster):
     address = dask_cluster.scheduler_address
     assert sweep(tmp_path / "dask", *GRID, "executor=dask", f"executor.address={address}",
                  "executor.chunk=3") == 0
+    xr.testing.assert_identical(read_results(tmp_path / "dask" / "sweep.nc"),
+                                read_results(grid / "sweep.nc"))
+
+
+def test_a_dask_scheduler_file_finds_the_cluster(grid, tmp_path, dask_cluster):
+    import json
+
+    scheduler = tmp_path / "scheduler.json"
+    scheduler.write_text(json.dumps({"address": dask_cluster.scheduler_address}))
+    assert sweep(tmp_path / "dask", *GRID, f"executor.scheduler_file={scheduler}") == 0
     xr.testing.assert_identical(read_results(tmp_path / "dask" / "sweep.nc"),
                                 read_results(grid / "sweep.nc"))
 
