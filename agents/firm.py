@@ -9,13 +9,15 @@ from typing import Any
 import mesa
 import numpy as np
 
+from agents.events import PriceWar
 from agents.offers import MENUS, BundleParams, LadderParams, OfferBook, TierParams
 from agents.strategies import Strategy, build
 from agents.strategies.base import Observation
-from sim.params import FROZEN, FrozenMap
+from sim.params import FROZEN, FrozenMap, from_mapping
 from sim.validation import (
     ConfigError,
     check_choice,
+    check_int,
     check_nonnegative,
     check_probability,
 )
@@ -26,7 +28,9 @@ __all__ = ["FirmParams", "Firm", "Posting", "OfferBook", "TierParams"]
 @dataclasses.dataclass(**FROZEN)
 class FirmParams:
     """A firm: its ladder (``tiers``, lowest rung first, or a generated ``ladder``),
-    bundles and menu, costs, reach and strategy."""
+    bundles and menu, costs, reach and strategy; dated events: the period it enters
+    the market (``entry_period``; an entrant starts unknown) and a ``price_war``
+    (see :mod:`agents.events`)."""
 
     name: str
     strategy: Any
@@ -38,6 +42,8 @@ class FirmParams:
     advertising: float = 0.02
     initial_awareness: float = 0.5
     initial_insiders: float = 0.1
+    entry_period: int = 0
+    price_war: PriceWar | None = None
 
     def __post_init__(self) -> None:
         if (self.tiers is None) == (self.ladder is None):
@@ -60,6 +66,13 @@ class FirmParams:
         check_probability("advertising", self.advertising)
         check_probability("initial_awareness", self.initial_awareness)
         check_probability("initial_insiders", self.initial_insiders)
+        check_int("entry_period", self.entry_period, low=0)
+        if self.price_war is not None and not isinstance(self.price_war, PriceWar):
+            if not isinstance(self.price_war, Mapping):
+                raise ConfigError("price_war", self.price_war,
+                                  "a mapping with start, duration, depth (or null)")
+            object.__setattr__(self, "price_war",
+                               from_mapping(PriceWar, self.price_war, "price_war"))
         if self.initial_insiders > self.initial_awareness:
             raise ConfigError("initial_insiders", self.initial_insiders,
                               f"a share <= initial_awareness ({self.initial_awareness})")

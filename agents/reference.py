@@ -110,6 +110,8 @@ class CustomerRow:
         Already under a commitment to the firm.
     budget : float
         What the customer can spend this period (inf: no limit given).
+    insider : list of bool, shape (firm,)
+        An insider of the firm (keeps seeing its attributes under price transparency).
     """
 
     weights: list[float]
@@ -125,6 +127,7 @@ class CustomerRow:
     outside_utility: float
     committed: list[bool]
     budget: float
+    insider: list[bool]
 
 
 class CustomerAgent(mesa.Agent):
@@ -158,6 +161,8 @@ class CustomerAgent(mesa.Agent):
             # a cut of the *posted* price reads as lower quality (a concession does not, and
             # a price above list does not read as higher quality)
             benefit *= min(1.0, m.price[j] / m.list_price[j]) ** elasticity
+        if m.transparency > 0 and not c.insider[m.offer_firm[j]]:
+            benefit *= 1.0 - m.transparency  # transparency: offers look alike to non-insiders
         return benefit
 
     def context_bonus(self, j: int, menu: list[int]) -> float:
@@ -297,6 +302,7 @@ class ReferenceMarket(mesa.Model):
         self.list_price = np.asarray(s.list_price, dtype=np.float64).tolist()
         self.offer_firm = np.asarray(s.offer_firm).tolist()
         self.social = np.asarray(s.social, dtype=np.float64).tolist()
+        self.transparency = float(s.transparency)
         # engine tables are offer-major; the reference reads them customer by customer
         self.valuations = np.asarray(s.valuations, dtype=np.float64).T.tolist()
         self.n_offers = len(self.price)
@@ -356,6 +362,8 @@ def _rows(s: ChoiceSituation, outside_utility: np.ndarray) -> list[CustomerRow]:
         committed=(np.zeros((s.social.shape[0], s.n_shoppers), bool) if s.committed is None
                    else s.committed).T,
         budget=np.full(s.n_shoppers, np.inf) if s.budget is None else s.budget,
+        insider=(np.zeros((s.social.shape[0], s.n_shoppers), bool) if s.insider is None
+                 else s.insider).T,
     )
     lists = {k: np.asarray(v).tolist() for k, v in columns.items()}
     return [CustomerRow(**{k: v[i] for k, v in lists.items()}) for i in range(s.n_shoppers)]

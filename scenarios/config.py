@@ -32,7 +32,8 @@ def _config_dir() -> Path:
 CONFIG_DIR = _config_dir()
 
 #: Top-level keys of a scenario config.
-TOP_LEVEL = ("market", "population", "firms", "economy", "unit_cost", "n_periods", "seed",
+TOP_LEVEL = ("market", "population", "firms", "economy", "unit_cost", "transparency",
+             "n_periods", "seed",
              "replicate", "overrides")
 
 
@@ -215,6 +216,7 @@ def build_scenario(cfg: Any) -> ScenarioSpec:
         firms={str(k): _firm(k, v) for k, v in firms.items()},
         economy=_driver(data.get("economy", {"kind": "steady"}), "economy"),
         unit_cost=_driver(data.get("unit_cost", {"kind": "steady"}), "unit_cost"),
+        transparency=_driver(data.get("transparency", {"kind": "ramp"}), "transparency"),
         n_periods=data.get("n_periods", 52),
         seed=data.get("seed", 0),
         replicate=data.get("replicate", 0),

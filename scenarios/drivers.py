@@ -3,7 +3,8 @@
 A driver is a frozen parameter object with ``path(n_periods) -> ndarray``.
 The economy index e_t (1 = normal times) shrinks budgets, raises price
 sensitivity and defers purchases of wants (MODEL.md §4); the unit-cost
-multiplier scales every offer's unit cost.
+multiplier scales every offer's unit cost; price transparency tau_t in [0, 1]
+shrinks what non-insiders see of offers' non-price attributes (commoditisation).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 from sim.params import FROZEN, from_mapping
 from sim.validation import ConfigError, check_choice, check_int, check_probability, check_range
 
-__all__ = ["Driver", "Steady", "Downturn", "Shock", "DRIVERS", "build"]
+__all__ = ["Driver", "Steady", "Downturn", "Shock", "Ramp", "DRIVERS", "build"]
 
 
 @runtime_checkable
@@ -136,8 +137,38 @@ class Shock:
         return 1.0 + self.size * rise
 
 
+@dataclasses.dataclass(**FROZEN)
+class Ramp:
+    """A level moving linearly from ``start`` to ``end`` over ``duration`` periods from
+    ``onset``, and staying there (price transparency rising as a market commoditises).
+
+    Examples
+    --------
+    >>> Ramp(start=0.0, end=0.8, onset=1, duration=4).path(7).round(2).tolist()
+    [0.0, 0.1, 0.3, 0.5, 0.7, 0.8, 0.8]
+    """
+
+    kind: ClassVar[str] = "ramp"
+    start: float = 0.0
+    end: float = 0.0
+    onset: int = 0
+    duration: int = 1
+
+    def __post_init__(self) -> None:
+        check_range("start", self.start, -10.0, 10.0)
+        check_range("end", self.end, -10.0, 10.0)
+        check_int("onset", self.onset, low=0)
+        check_int("duration", self.duration, low=1)
+
+    def path(self, n_periods: int) -> np.ndarray:
+        """Level, shape (period,); period t takes the ramp's value at its middle."""
+        t = np.arange(n_periods, dtype=np.float64)
+        x = np.clip((t - self.onset + 0.5) / self.duration, 0.0, 1.0)
+        return self.start + (self.end - self.start) * x
+
+
 #: Drivers by ``kind``.
-DRIVERS: dict[str, type] = {d.kind: d for d in (Steady, Downturn, Shock)}
+DRIVERS: dict[str, type] = {d.kind: d for d in (Steady, Downturn, Shock, Ramp)}
 
 
 def build(data: Mapping[str, Any] | Driver, path: str = "economy") -> Driver:

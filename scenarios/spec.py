@@ -31,6 +31,8 @@ class ScenarioSpec:
         Path of the economy index.
     unit_cost : Driver
         Path of the unit-cost multiplier (1 = budgeted costs).
+    transparency : Driver
+        Path of price transparency in [0, 1] (0 = none, the default).
     n_periods : int
     seed : int
         The run's entropy.
@@ -43,6 +45,7 @@ class ScenarioSpec:
     firms: Mapping[str, FirmParams]
     economy: Any = dataclasses.field(default_factory=drivers.Steady)
     unit_cost: Any = dataclasses.field(default_factory=drivers.Steady)
+    transparency: Any = dataclasses.field(default_factory=drivers.Ramp)
     n_periods: int = 52
     seed: int = 0
     replicate: int = 0
@@ -50,13 +53,30 @@ class ScenarioSpec:
     def __post_init__(self) -> None:
         object.__setattr__(self, "economy", drivers.build(self.economy))
         object.__setattr__(self, "unit_cost", drivers.build(self.unit_cost, "unit_cost"))
+        object.__setattr__(self, "transparency",
+                           drivers.build(self.transparency, "transparency"))
         object.__setattr__(self, "firms", FrozenMap(self.firms))
         check_int("n_periods", self.n_periods, low=1)
         check_int("seed", self.seed, low=0)
         check_int("replicate", self.replicate, low=0)
         if not self.firms:
             raise ConfigError("firms", {}, "at least one firm")
-        for name in ("economy", "unit_cost"):
+        tau = self.transparency.path(self.n_periods)
+        if tau.size and (tau.min() < 0 or tau.max() > 1):
+            raise ConfigError("transparency", f"a path from {tau.min():g} to {tau.max():g}",
+                              "levels in [0, 1] (0: none, 1: only insiders see past price)")
+        for fname, firm in self.firms.items():
+            if firm.entry_period >= self.n_periods:
+                raise ConfigError(f"firms.{fname}.entry_period", firm.entry_period,
+                                  f"a period before the horizon (< n_periods = {self.n_periods})")
+            war = firm.price_war
+            if war is not None and war.start >= self.n_periods:
+                raise ConfigError(f"firms.{fname}.price_war.start", war.start,
+                                  f"a period before the horizon (< n_periods = {self.n_periods})")
+        if all(f.entry_period > 0 for f in self.firms.values()):
+            raise ConfigError("firms.*.entry_period", "every firm an entrant",
+                              "at least one firm in the market from period 0")
+        for name in ("economy", "unit_cost", "transparency"):
             onset = getattr(getattr(self, name), "onset", None)
             if onset is not None and onset >= self.n_periods:
                 raise ConfigError(f"{name}.onset", onset,

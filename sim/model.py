@@ -48,13 +48,21 @@ class MarketModel(mesa.Model):
         firms = list(spec.firms.values())
         self.economy = spec.economy.path(spec.n_periods)
         self.cost_index = spec.unit_cost.path(spec.n_periods)
-        self._choice_rng, self._awareness_rng = rngs["choice"], rngs["awareness"]
+        self.transparency = spec.transparency.path(spec.n_periods)
+        self.entry = np.array([f.entry_period for f in firms])
+        self._choice_rng = rngs["choice"]
+        # one awareness stream per firm, so adding a firm (an entrant) leaves the others'
+        # draws as they were: common random numbers across market structures
+        self._awareness_rngs = rngs["awareness"].spawn(len(firms))
         self.population = CustomerPopulation.draw(
             spec.population,
             dimensions=spec.market.value_dimensions,
             list_price=self.offers.list_price,
-            initial_awareness=np.array([f.initial_awareness for f in firms]),
-            initial_insiders=np.array([f.initial_insiders for f in firms]),
+            # an entrant starts unknown, whatever its awareness would be
+            initial_awareness=np.array([f.initial_awareness if f.entry_period == 0 else 0.0
+                                        for f in firms]),
+            initial_insiders=np.array([f.initial_insiders if f.entry_period == 0 else 0.0
+                                       for f in firms]),
             rng=rngs["population"],
         )
         firm_rngs = rngs["firms"].spawn(len(firms))
@@ -126,10 +134,17 @@ class MarketModel(mesa.Model):
         posted, on_sale = np.empty(n), np.empty(n, bool)
         concession, commitment = np.zeros(n), np.zeros(n, np.int64)
         for firm in self.firms:
+            own = firm.offers
+            if t < self.entry[firm.index]:  # not in the market yet
+                posted[own], on_sale[own] = self.offers.list_price[own], False
+                continue
             p = firm.decide(self._observation(firm, t))
-            posted[firm.offers], on_sale[firm.offers] = p.price, p.on_sale
-            concession[firm.offers] = p.concession
-            commitment[firm.offers] = np.where(p.concession > 0, p.commitment, 0)
+            posted[own], on_sale[own] = p.price, p.on_sale
+            war = firm.params.price_war
+            if war is not None and war.active(t):
+                posted[own] = np.minimum(posted[own], war.ceiling(self.offers.list_price[own]))
+            concession[own] = p.concession
+            commitment[own] = np.where(p.concession > 0, p.commitment, 0)
         self.price_history[t], self.on_sale_history[t] = posted, on_sale
         return MarketOffers(posted, on_sale, concession, commitment,
                             self.offers.unit_cost * self.cost_index[t],
@@ -167,6 +182,10 @@ class MarketModel(mesa.Model):
         aware = (_columns(pop.awareness, shop) >= AwarenessState.EDGE)[book.firm]
         # affordable at the lowest price on offer (the deal price, if there is a concession)
         consider = aware & (offers.paid[:, None] <= budget) & offers.on_sale[:, None]
+        tau = float(self.transparency[self.period]) if self.period < len(
+            self.transparency) else 0.0
+        insider = ((_columns(pop.awareness, shop) == AwarenessState.INSIDER) if tau > 0
+                   else None)
         committed = _columns(pop.committed_until, shop) > self.period
         bound = committed.any(axis=0)
         if bound.any():  # under contract: only the committed-to firm's offers (or nothing)
@@ -181,7 +200,7 @@ class MarketModel(mesa.Model):
             attributes=book.attributes if offers.attributes is None else offers.attributes,
             list_price=book.list_price, offer_firm=book.firm, valuations=self.valuations,
             social=wom, concession=offers.concession, commitment=offers.commitment,
-            committed=committed, budget=budget,
+            committed=committed, budget=budget, transparency=tau, insider=insider,
         )
 
     # -- the period ----------------------------------------------------------------
@@ -191,9 +210,12 @@ class MarketModel(mesa.Model):
         e = float(self.economy[t])
         offers = self.post_offers(t)
         wom = net_word_of_mouth(pop.awareness, pop.promoter, mp.awareness.negative_weight)
-        u = self._awareness_rng.random(pop.awareness.shape, dtype=np.float32)
+        u = np.empty(pop.awareness.shape, dtype=np.float32)
+        for f, rng in enumerate(self._awareness_rngs):
+            rng.random(dtype=np.float32, out=u[f])
         move_awareness(pop.awareness, pop.bond, pop.last_purchase, period=t,
-                       advertising=self.advertising, word_of_mouth=wom,
+                       advertising=np.where(t >= self.entry, self.advertising, 0.0),
+                       word_of_mouth=wom,
                        params=mp.awareness, uniforms=u, committed=pop.committed_until > t)
         shop = self._shoppers(e)
         uniforms = self._choice_rng.random(pop.n_customers, dtype=np.float32)[shop]
@@ -203,7 +225,8 @@ class MarketModel(mesa.Model):
         outside = pop.outside_utility[shop] + outside_extra
         choice, surplus = logit_choice(value, outside, s.consider, mp.noise_scale, uniforms)
         booked = self._after_purchase(t, shop, s, choice, noise)
-        self.recorder.record(t, economy_index=e, **period_accounts(
+        self.recorder.record(t, economy_index=e, transparency=self.transparency[t],
+                             **period_accounts(
             self, shop, s, choice, surplus, wom, offers, booked))
         self.period += 1
 

@@ -31,6 +31,8 @@ def _v(name: str, dims: str, units: str, long_name: str) -> Variable:
 
 OUTPUTS: tuple[Variable, ...] = (
     _v("economy_index", "period", "1", "economy index (1 = normal times)"),
+    _v("transparency", "period", "1",
+       "price transparency (0 = none; non-insiders see (1 - it) of attribute value)"),
     _v("price", "period offer", "currency", "posted price"),
     _v("on_sale", "period offer", "1", "1 if the offer is on the menu"),
     _v("concession", "period offer", "1", "price cut given to buyers who commit (fraction)"),

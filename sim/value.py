@@ -72,6 +72,11 @@ class ChoiceSituation:
         What each shopper can spend this period. Offers are considered when the
         lowest price on offer fits; a posted price above it can only be paid by
         taking the deal.
+    transparency : float
+        Price transparency tau_t in [0, 1]: non-insiders of a firm perceive its offers'
+        attribute benefit scaled by ``1 - tau_t`` (commoditisation).
+    insider : ndarray of bool, shape (firm, shopper), optional
+        Shoppers who are insiders of each firm (needed when ``transparency > 0``).
     """
 
     weights: np.ndarray
@@ -94,6 +99,8 @@ class ChoiceSituation:
     commitment: np.ndarray | None = None
     committed: np.ndarray | None = None
     budget: np.ndarray | None = None
+    transparency: float = 0.0
+    insider: np.ndarray | None = None
 
     @property
     def has_deals(self) -> bool:
@@ -141,6 +148,9 @@ class AttributeValue:
     Customers who infer quality from price perceive the benefit scaled by
     ``min(1, posted / list_price) ** price_quality_elasticity``: a cut reads as
     lower quality (a price above list does not read as higher quality).
+    Under price transparency tau_t, a shopper who is not an insider of the offer's
+    firm perceives its benefit scaled by ``1 - tau_t``: offers look alike and price
+    decides; insiders still see what the relationship shows them (Levitt).
     """
 
     name: ClassVar[str] = "attributes"
@@ -173,6 +183,10 @@ class AttributeValue:
             if (signal != 1).any() and s.infers_quality.any():
                 cols = np.flatnonzero(s.infers_quality)
                 b[:, cols] *= signal[:, None].astype(b.dtype)
+        if perceived and s.transparency > 0:
+            seen = np.where(s.insider[s.offer_firm], b.dtype.type(1), b.dtype.type(
+                1.0 - s.transparency))
+            b *= seen
         if self.beta != 1:
             b *= self.beta
         return b

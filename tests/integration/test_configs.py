@@ -26,7 +26,7 @@ from sim.run import simulate
 from sim.validation import ConfigError
 from sim.value import COMPONENTS, ValueFunction
 
-GROUPS = ("market", "population", "firms", "strategy", "economy", "unit_cost")
+GROUPS = ("market", "population", "firms", "strategy", "economy", "unit_cost", "transparency")
 #: population options whose valuation tables name offers of one firms option only.
 NEEDS_FIRMS = {"textbook_wtp": "three_ladders"}
 SMALL = ("population.n_customers=2000", "n_periods=14")
@@ -78,8 +78,8 @@ def leaves(data: Any, path: str = "") -> list[tuple[str, Any]]:
 
 def test_every_group_has_a_folder_and_options():
     folders = {p.name for p in CONFIG_DIR.iterdir() if p.is_dir()}
-    # study/ and design/: study and exploration designs, not scenario parts
-    assert folders == set(GROUPS) | {"study", "design"}
+    # study/, design/, future/: studies, explorations, futures; events/: added with +events=
+    assert set(GROUPS) <= folders <= set(GROUPS) | {"study", "design", "future", "events"}
     for group in GROUPS:
         assert options(group), group
         assert list(group_options(group)) == options(group)

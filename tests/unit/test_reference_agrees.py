@@ -76,6 +76,24 @@ def test_default_value_function_agrees_with_the_reference(model, economy_index):
     assert_agree(engine, reference, s.consider)
 
 
+@pytest.mark.parametrize("transparency", [0.3, 1.0])
+def test_price_transparency_agrees_with_the_reference(model, transparency):
+    """Non-insiders see (1 - tau) of attribute value; insiders see all of it."""
+    s, outside = shopping(model)
+    insider = (model.population.awareness[:, :s.n_shoppers] == 2)
+    s = dataclasses.replace(s, transparency=transparency, insider=insider)
+    assert insider.any() and not insider.all()
+    engine, reference, _ = both(s, outside, model.market.value, model.market.noise_scale)
+    assert_agree(engine, reference, s.consider)
+    # and it matters: the engine's values move with transparency for non-insiders only
+    plain = dataclasses.replace(s, transparency=0.0)
+    from sim.value import AttributeValue
+
+    a = AttributeValue()
+    moved = a.benefit(s) != a.benefit(plain)
+    np.testing.assert_array_equal(moved, ~insider[s.offer_firm] & (a.benefit(plain) != 0))
+
+
 def test_attraction_and_overload_agree_with_the_reference(model):
     s, outside = shopping(model)
     names = list(model.offers.name)

@@ -1,0 +1,153 @@
+"""Dated events (entrants, price wars) and the price-transparency driver, through the model.
+
+Small populations; every scenario is compared with the same replicate without the event
+(common random numbers), so differences are the event's doing.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scenarios import cli
+from scenarios.config import build_scenario, load_config
+from scenarios.drivers import Ramp
+from sim import simulate
+from sim.validation import ConfigError
+
+SMALL = ("population.n_customers=4000", "n_periods=36", "economy=steady",
+         "strategy@firms.a.strategy=hold", "strategy@firms.b.strategy=hold",
+         "strategy@firms.c.strategy=hold")
+
+
+def run(*overrides: str):
+    return simulate(load_config([*SMALL, *overrides]))
+
+
+# -- entrants -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wave():
+    return run("+events=entrants", "firms.d.entry_period=6", "firms.e.entry_period=14")
+
+
+def test_an_entrant_is_absent_unknown_and_silent_until_it_enters(wave):
+    for firm, entry in (("d", 6), ("e", 14)):
+        offers = wave["offer_firm"] == firm
+        before = wave.isel(period=slice(0, entry))
+        assert (before["on_sale"].sel(offer=offers) == 0).all()
+        assert (before["units"].sel(offer=offers) == 0).all()
+        known = before["customers"].sel(firm=firm, state=["edge", "insider"]).sum("state")
+        assert (known == 0).all(), firm
+        after = wave.isel(period=slice(entry, None))
+        assert (after["on_sale"].sel(offer=offers) == 1).all()
+        assert after["customers"].sel(firm=firm, state="edge").isel(period=-1) > 0
+        assert after["units"].sel(offer=offers).sum() > 0
+
+
+def test_entrants_take_share_from_the_incumbents(wave):
+    base = run()
+    late = slice(20, None)
+    incumbents = ["a", "b", "c"]
+    with_wave = wave["share"].sel(firm=incumbents).isel(period=late).sum("firm").mean()
+    without = base["share"].sel(firm=incumbents).isel(period=late).sum("firm").mean()
+    assert float(without) == pytest.approx(1.0)
+    assert float(with_wave) < 0.97
+
+
+def test_before_the_first_entry_the_market_is_the_one_without_entrants(wave):
+    base = run()
+    first = 6
+    np.testing.assert_allclose(
+        wave["firm_units"].sel(firm=["a", "b", "c"]).isel(period=slice(0, first)).values,
+        base["firm_units"].isel(period=slice(0, first)).values)
+
+
+# -- price war ------------------------------------------------------------------------
+
+
+def test_a_price_war_caps_prices_in_its_window_and_wins_share_there():
+    war = run("+events=price_war", "firms.b.price_war.start=10", "firms.b.price_war.duration=8")
+    base = run()
+    b = (war["offer_firm"] == "b").values
+    list_price = base["price"].isel(period=0).values
+    inside = slice(10, 18)
+    np.testing.assert_allclose(war["price"].isel(period=inside).values[:, b],
+                               np.broadcast_to(0.75 * list_price[b], (8, b.sum())))
+    np.testing.assert_allclose(war["price"].isel(period=slice(18, None)).values,
+                               base["price"].isel(period=slice(18, None)).values)
+    gained = (war["share"].sel(firm="b").isel(period=inside)
+              - base["share"].sel(firm="b").isel(period=inside))
+    assert (gained > 0).all()
+
+
+def test_a_price_war_only_lowers_prices():
+    """A firm that already prices below the war's ceiling keeps its own price."""
+    war = run("strategy@firms.b.strategy=cut", "firms.b.strategy.trigger.threshold=1.5",
+              "firms.b.strategy.trigger.release=1.6", "firms.b.strategy.depth=0.4",
+              "firms.b.price_war={start: 5, duration: 5, depth: 0.1}")
+    b = (war["offer_firm"] == "b").values
+    list_price = war["price"].isel(period=0).values / 0.6
+    np.testing.assert_allclose(war["price"].isel(period=slice(5, 10)).values[:, b],
+                               np.broadcast_to(0.6 * list_price[b], (5, b.sum())), rtol=1e-9)
+
+
+# -- price transparency ---------------------------------------------------------------
+
+
+def test_the_ramp_driver_is_a_straight_line_between_its_levels():
+    path = Ramp(start=0.2, end=0.6, onset=2, duration=4).path(8)
+    np.testing.assert_allclose(path, [0.2, 0.2, 0.25, 0.35, 0.45, 0.55, 0.6, 0.6])
+
+
+def test_transparency_is_recorded_and_makes_price_matter_more():
+    """Commoditisation: as offers look alike to non-insiders, the cheapest ladder gains."""
+    clear = run("transparency=ramp", "transparency.onset=0", "transparency.duration=12",
+                "transparency.end=0.9")
+    base = run()
+    np.testing.assert_allclose(clear["transparency"].isel(period=slice(12, None)), 0.9)
+    assert (base["transparency"] == 0).all()
+    late = slice(18, None)
+    # the value brand (a) is the cheapest at every rung of the default market
+    gain = (clear["share"].sel(firm="a").isel(period=late).mean()
+            - base["share"].sel(firm="a").isel(period=late).mean())
+    assert float(gain) > 0.02
+    # and nobody buys a premium on attributes they no longer see: average prices paid fall
+    paid = clear["firm_revenue"].isel(period=late).sum() / clear["firm_units"].isel(
+        period=late).sum()
+    paid_base = base["firm_revenue"].isel(period=late).sum() / base["firm_units"].isel(
+        period=late).sum()
+    assert float(paid) < float(paid_base)
+
+
+def test_without_transparency_the_results_are_unchanged():
+    """transparency=none is the engine as it was: identical to a zero ramp."""
+    a = run()
+    b = run("transparency=ramp", "transparency.end=0.0")
+    for v in ("units", "profit", "customers"):
+        np.testing.assert_array_equal(a[v].values, b[v].values)
+
+
+# -- bad input ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    (("+events=entrants", "firms.d.entry_period=36"), "firms.d.entry_period"),
+    (("firms.b.entry_period=-1",), "firms.b.entry_period"),
+    (("+events=price_war", "firms.b.price_war.start=40"), "firms.b.price_war.start"),
+    (("+events=price_war", "firms.b.price_war.depth=1.5"), "firms.b.price_war.depth"),
+    (("+events=price_war", "firms.b.price_war.duration=0"), "firms.b.price_war.duration"),
+    (("firms.b.price_war=5",), "firms.b.price_war"),
+    (("transparency=ramp", "transparency.end=1.5"), "transparency"),
+    (("transparency=ramp", "transparency.onset=40"), "transparency.onset"),
+    (("+events=entrants", "strategy@firms.d.strategy=wait_and_see"), "firms.d.strategy"),
+    (("firms.a.entry_period=3", "firms.b.entry_period=3", "firms.c.entry_period=3"),
+     "firms.*.entry_period"),
+])
+def test_bad_events_and_drivers_are_one_line_errors(overrides, field, capsys):
+    with pytest.raises(ConfigError, match=field.replace("*", r"\*")):
+        build_scenario(load_config([*SMALL, *overrides]))
+    assert cli.main(["run", *SMALL, *overrides]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("valuesim: error: ") and err.count("\n") == 0 and field in err
