@@ -114,6 +114,7 @@ def book_experience(
     *,
     period: int,
     params: AwarenessParams,
+    care: np.ndarray | None = None,
 ) -> None:
     """Post-purchase update for buyers: insider state, bond, promoter sign, last purchase.
 
@@ -125,9 +126,15 @@ def book_experience(
     firm : ndarray of int, shape (buyer,)
         Firm each bought from.
     satisfied : ndarray of bool, shape (buyer,)
+    care : ndarray, shape (firm,), optional
+        Each firm's relationship investment c >= 0: a satisfying purchase grows the bond
+        as ``1 + c`` ordinary ones would, ``1 - (1 - g) ** (1 + c)`` of the gap.
     """
     b = population.bond[firm, rows]
-    grown = b + np.float32(params.bond_growth) * (1 - b)
+    g = np.float32(params.bond_growth)
+    if care is not None and np.any(care):
+        g = (1 - (1 - params.bond_growth) ** (1 + care[firm])).astype(np.float32)
+    grown = b + g * (1 - b)
     damaged = b * np.float32(1 - params.bond_damage)
     population.bond[firm, rows] = np.where(satisfied, grown, damaged)
     population.awareness[firm, rows] = S.INSIDER
@@ -135,6 +142,18 @@ def book_experience(
     population.last_purchase[firm, rows] = period
 
 
-def decay_bonds(bond: np.ndarray, params: AwarenessParams) -> None:
-    """Bonds wear by ``bond_decay`` each period (buyers regain it in :func:`book_experience`)."""
-    bond *= np.float32(1 - params.bond_decay)
+def decay_bonds(bond: np.ndarray, params: AwarenessParams,
+                care: np.ndarray | None = None) -> None:
+    """Bonds wear by ``bond_decay`` each period (buyers regain it in :func:`book_experience`);
+    a firm's relationship investment ``care[f]`` slows it to ``bond_decay / (1 + care[f])``.
+
+    Parameters
+    ----------
+    bond : ndarray of float32, shape (firm, customer)
+    params : AwarenessParams
+    care : ndarray, shape (firm,), optional
+    """
+    if care is None or not np.any(care):
+        bond *= np.float32(1 - params.bond_decay)
+        return
+    bond *= (1 - params.bond_decay / (1 + care)).astype(np.float32)[:, None]

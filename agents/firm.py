@@ -20,6 +20,7 @@ from sim.validation import (
     check_int,
     check_nonnegative,
     check_probability,
+    check_range,
 )
 
 __all__ = ["FirmParams", "Firm", "Posting", "OfferBook", "TierParams"]
@@ -30,7 +31,9 @@ class FirmParams:
     """A firm: its ladder (``tiers``, lowest rung first, or a generated ``ladder``),
     bundles and menu, costs, reach and strategy; dated events: the period it enters
     the market (``entry_period``; an entrant starts unknown) and a ``price_war``
-    (see :mod:`agents.events`)."""
+    (see :mod:`agents.events`). ``care`` is the firm's relationship investment (a
+    satisfying purchase bonds like ``1 + care`` ordinary ones, bonds wear ``1 + care``
+    times slower) and ``care_cost`` what it costs per buyer per period (cost to serve)."""
 
     name: str
     strategy: Any
@@ -44,6 +47,8 @@ class FirmParams:
     initial_insiders: float = 0.1
     entry_period: int = 0
     price_war: PriceWar | None = None
+    care: float = 0.0
+    care_cost: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.tiers is None) == (self.ladder is None):
@@ -67,6 +72,8 @@ class FirmParams:
         check_probability("initial_awareness", self.initial_awareness)
         check_probability("initial_insiders", self.initial_insiders)
         check_int("entry_period", self.entry_period, low=0)
+        check_range("care", self.care, 0.0, 100.0)
+        check_nonnegative("care_cost", self.care_cost)
         if self.price_war is not None and not isinstance(self.price_war, PriceWar):
             if not isinstance(self.price_war, Mapping):
                 raise ConfigError("price_war", self.price_war,

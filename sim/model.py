@@ -69,6 +69,8 @@ class MarketModel(mesa.Model):
         self.firms = [Firm(self, fp, f, firm_rngs[f]) for f, fp in enumerate(firms)]
         self.advertising = np.array([f.advertising for f in firms])
         self.fixed_cost = np.array([f.fixed_cost for f in firms])
+        self.care = np.array([f.care for f in firms])
+        self.care_cost = np.array([f.care_cost for f in firms])
         self.valuations = self._valuation_table()
         self.attribute_value = spec.market.value.get("attributes") or AttributeValue()
         self.period = 0
@@ -249,8 +251,9 @@ class MarketModel(mesa.Model):
                      + mp.satisfaction_noise * noise[bought])
         satisfied = delivered >= pop.expectation[rows]
         satisfied_buyers = np.bincount(firm, weights=satisfied, minlength=n_firms)
-        decay_bonds(pop.bond, mp.awareness)
-        book_experience(pop, rows, firm, satisfied, period=t, params=mp.awareness)
+        decay_bonds(pop.bond, mp.awareness, self.care)
+        book_experience(pop, rows, firm, satisfied, period=t, params=mp.awareness,
+                        care=self.care)
         already = (pop.committed_until[firm, rows] > t) if deal.any() else deal
         commits = deal & ~already
         if commits.any():  # taking a concession binds the buyer

@@ -47,7 +47,10 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("firm_revenue", "period firm", "currency", "revenue"),
     _v("firm_variable_cost", "period firm", "currency", "variable cost"),
     _v("fixed_cost", "period firm", "currency", "fixed cost"),
-    _v("profit", "period firm", "currency", "profit (revenue - variable cost - fixed cost)"),
+    _v("cost_to_serve", "period firm", "currency",
+       "cost of serving buyers (relationship care per buyer)"),
+    _v("profit", "period firm", "currency",
+       "profit (revenue - variable cost - fixed cost - cost to serve)"),
     _v("share", "period firm", "1", "share of purchases"),
     _v("revenue_share", "period firm", "1", "share of revenue"),
     _v("average_price", "period firm", "currency", "average realised price (NaN without sales)"),
@@ -88,7 +91,8 @@ def check_dataset(ds) -> list[str]:
         if da.attrs.get("units") != v.units or da.attrs.get("long_name") != v.long_name:
             problems.append(f"{v.name}: units/long_name differ from the schema")
         nonneg = v.units in ("customers", "purchases") or v.name in (
-            "price", "unit_cost", "revenue", "variable_cost", "fixed_cost", "consumer_surplus")
+            "price", "unit_cost", "revenue", "variable_cost", "fixed_cost", "cost_to_serve",
+            "consumer_surplus")
         if nonneg and np.nanmin(np.asarray(da.values, dtype=float), initial=0.0) < 0:
             problems.append(f"{v.name}: negative values")
     for name in ds.data_vars:

@@ -151,3 +151,34 @@ def test_bad_events_and_drivers_are_one_line_errors(overrides, field, capsys):
     assert cli.main(["run", *SMALL, *overrides]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("valuesim: error: ") and err.count("\n") == 0 and field in err
+
+
+# -- relationship care ----------------------------------------------------------------
+
+
+def test_care_deepens_bonds_keeps_insiders_and_costs_per_buyer():
+    cared = run("firms.b.care=2.0", "firms.b.care_cost=1.5")
+    base = run()
+    late = slice(12, None)
+    assert (cared["mean_bond"].sel(firm="b").isel(period=late)
+            > base["mean_bond"].sel(firm="b").isel(period=late)).all()
+    assert (cared["customers"].sel(firm="b", state="insider").isel(period=-1)
+            > base["customers"].sel(firm="b", state="insider").isel(period=-1))
+    np.testing.assert_allclose(cared["cost_to_serve"].sel(firm="b"),
+                               1.5 * cared["firm_units"].sel(firm="b"))
+    assert (base["cost_to_serve"] == 0).all()
+    np.testing.assert_allclose(
+        cared["profit"], cared["firm_revenue"] - cared["firm_variable_cost"]
+        - cared["fixed_cost"] - cared["cost_to_serve"])
+
+
+def test_insiders_keep_seeing_a_caring_firm_through_transparency():
+    """Relationships resist commoditisation: under full transparency the firm with more
+    insiders keeps more of its share than it does without care."""
+    ramp = ("transparency=ramp", "transparency.onset=0", "transparency.duration=8",
+            "transparency.end=1.0")
+    cared = run(*ramp, "firms.c.care=3.0")
+    plain = run(*ramp)
+    late = slice(20, None)
+    assert float(cared["share"].sel(firm="c").isel(period=late).mean()) > float(
+        plain["share"].sel(firm="c").isel(period=late).mean())
