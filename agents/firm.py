@@ -10,6 +10,7 @@ import mesa
 import numpy as np
 
 from agents.events import PriceWar
+from agents.innovation import InnovationParams
 from agents.offers import MENUS, BundleParams, LadderParams, OfferBook, TierParams
 from agents.strategies import Strategy, build
 from agents.strategies.base import Observation
@@ -33,7 +34,8 @@ class FirmParams:
     the market (``entry_period``; an entrant starts unknown) and a ``price_war``
     (see :mod:`agents.events`). ``care`` is the firm's relationship investment (a
     satisfying purchase bonds like ``1 + care`` ordinary ones, bonds wear ``1 + care``
-    times slower) and ``care_cost`` what it costs per buyer per period (cost to serve)."""
+    times slower) and ``care_cost`` what it costs per buyer per period (cost to serve).
+    ``innovation`` is how it keeps up with disruption waves (:mod:`agents.innovation`)."""
 
     name: str
     strategy: Any
@@ -49,6 +51,7 @@ class FirmParams:
     price_war: PriceWar | None = None
     care: float = 0.0
     care_cost: float = 0.0
+    innovation: InnovationParams = dataclasses.field(default_factory=InnovationParams)
 
     def __post_init__(self) -> None:
         if (self.tiers is None) == (self.ladder is None):
@@ -73,6 +76,12 @@ class FirmParams:
         check_probability("initial_insiders", self.initial_insiders)
         check_int("entry_period", self.entry_period, low=0)
         check_range("care", self.care, 0.0, 100.0)
+        if not isinstance(self.innovation, InnovationParams):
+            if not isinstance(self.innovation, Mapping):
+                raise ConfigError("innovation", self.innovation,
+                                  "a mapping with policy, lag, adoption_cost, spillover")
+            object.__setattr__(self, "innovation",
+                               from_mapping(InnovationParams, self.innovation, "innovation"))
         check_nonnegative("care_cost", self.care_cost)
         if self.price_war is not None and not isinstance(self.price_war, PriceWar):
             if not isinstance(self.price_war, Mapping):

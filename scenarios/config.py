@@ -33,7 +33,7 @@ CONFIG_DIR = _config_dir()
 
 #: Top-level keys of a scenario config.
 TOP_LEVEL = ("market", "population", "firms", "economy", "unit_cost", "transparency",
-             "n_periods", "seed",
+             "disruption", "n_periods", "seed",
              "replicate", "overrides")
 
 
@@ -217,6 +217,7 @@ def build_scenario(cfg: Any) -> ScenarioSpec:
         economy=_driver(data.get("economy", {"kind": "steady"}), "economy"),
         unit_cost=_driver(data.get("unit_cost", {"kind": "steady"}), "unit_cost"),
         transparency=_driver(data.get("transparency", {"kind": "ramp"}), "transparency"),
+        disruption=_driver(data.get("disruption", {"kind": "ramp"}), "disruption"),
         n_periods=data.get("n_periods", 52),
         seed=data.get("seed", 0),
         replicate=data.get("replicate", 0),

@@ -18,7 +18,7 @@ import numpy as np
 from sim.params import FROZEN, from_mapping
 from sim.validation import ConfigError, check_choice, check_int, check_probability, check_range
 
-__all__ = ["Driver", "Steady", "Downturn", "Shock", "Ramp", "DRIVERS", "build"]
+__all__ = ["Driver", "Steady", "Downturn", "Shock", "Ramp", "Waves", "DRIVERS", "build"]
 
 
 @runtime_checkable
@@ -167,8 +167,55 @@ class Ramp:
         return self.start + (self.end - self.start) * x
 
 
+@dataclasses.dataclass(**FROZEN)
+class Waves:
+    """Disruption in waves (seed 002:1431): a technology frontier that steps up by ``step``
+    at each onset, over ``duration`` periods, and then holds (a stable spell).
+
+    Customers judge the ``dimension`` attribute of every offer against the frontier, so
+    an offer that does not keep up loses value as each wave passes (see
+    :class:`agents.innovation.InnovationParams` for how firms keep up).
+
+    Examples
+    --------
+    >>> Waves(onsets=(1, 5), step=1.0, duration=2).path(8).tolist()
+    [0.0, 0.25, 0.75, 1.0, 1.0, 1.25, 1.75, 2.0]
+    """
+
+    kind: ClassVar[str] = "waves"
+    onsets: tuple[int, ...] = (8, 28)
+    step: float = 1.0
+    duration: int = 4
+    dimension: str = "convenience"
+
+    def __post_init__(self) -> None:
+        onsets = self.onsets
+        if isinstance(onsets, int) or not isinstance(onsets, (list, tuple)) or not onsets:
+            raise ConfigError("onsets", onsets, "a non-empty list of periods")
+        object.__setattr__(self, "onsets", tuple(onsets))
+        for i, t in enumerate(self.onsets):
+            check_int(f"onsets[{i}]", t, low=0)
+        if list(self.onsets) != sorted(set(self.onsets)):
+            raise ConfigError("onsets", list(self.onsets), "increasing periods")
+        check_range("step", self.step, 0.0, 100.0, low_open=True)
+        check_int("duration", self.duration, low=1)
+        if not isinstance(self.dimension, str) or not self.dimension:
+            raise ConfigError("dimension", self.dimension, "a value dimension's name")
+
+    @property
+    def onset(self) -> int:
+        """The first wave's onset (checked against the horizon)."""
+        return self.onsets[0]
+
+    def path(self, n_periods: int) -> np.ndarray:
+        """Technology frontier, shape (period,); 0 before the first wave."""
+        t = np.arange(n_periods, dtype=np.float64)[:, None]
+        rise = np.clip((t - np.array(self.onsets) + 0.5) / self.duration, 0.0, 1.0)
+        return self.step * rise.sum(axis=1)
+
+
 #: Drivers by ``kind``.
-DRIVERS: dict[str, type] = {d.kind: d for d in (Steady, Downturn, Shock, Ramp)}
+DRIVERS: dict[str, type] = {d.kind: d for d in (Steady, Downturn, Shock, Ramp, Waves)}
 
 
 def build(data: Mapping[str, Any] | Driver, path: str = "economy") -> Driver:

@@ -33,6 +33,8 @@ class ScenarioSpec:
         Path of the unit-cost multiplier (1 = budgeted costs).
     transparency : Driver
         Path of price transparency in [0, 1] (0 = none, the default).
+    disruption : Driver
+        Technology frontier of disruption waves (0 = none, the default).
     n_periods : int
     seed : int
         The run's entropy.
@@ -46,6 +48,7 @@ class ScenarioSpec:
     economy: Any = dataclasses.field(default_factory=drivers.Steady)
     unit_cost: Any = dataclasses.field(default_factory=drivers.Steady)
     transparency: Any = dataclasses.field(default_factory=drivers.Ramp)
+    disruption: Any = dataclasses.field(default_factory=drivers.Ramp)
     n_periods: int = 52
     seed: int = 0
     replicate: int = 0
@@ -55,6 +58,7 @@ class ScenarioSpec:
         object.__setattr__(self, "unit_cost", drivers.build(self.unit_cost, "unit_cost"))
         object.__setattr__(self, "transparency",
                            drivers.build(self.transparency, "transparency"))
+        object.__setattr__(self, "disruption", drivers.build(self.disruption, "disruption"))
         object.__setattr__(self, "firms", FrozenMap(self.firms))
         check_int("n_periods", self.n_periods, low=1)
         check_int("seed", self.seed, low=0)
@@ -76,7 +80,13 @@ class ScenarioSpec:
         if all(f.entry_period > 0 for f in self.firms.values()):
             raise ConfigError("firms.*.entry_period", "every firm an entrant",
                               "at least one firm in the market from period 0")
-        for name in ("economy", "unit_cost", "transparency"):
+        dimension = getattr(self.disruption, "dimension", None)
+        if dimension is not None and dimension not in self.market.value_dimensions:
+            raise ConfigError("disruption.dimension", dimension,
+                              "one of " + ", ".join(self.market.value_dimensions))
+        if self.disruption.path(self.n_periods).min(initial=0.0) < 0:
+            raise ConfigError("disruption", "a falling frontier", "a frontier >= 0")
+        for name in ("economy", "unit_cost", "transparency", "disruption"):
             onset = getattr(getattr(self, name), "onset", None)
             if onset is not None and onset >= self.n_periods:
                 raise ConfigError(f"{name}.onset", onset,

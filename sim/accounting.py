@@ -42,6 +42,7 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now, booked) ->
 
     f_units, f_rev, f_var = by_firm(units), by_firm(revenue), by_firm(var_cost)
     serve = model.care_cost * f_units  # relationship care per buyer (cost to serve)
+    invest = model.investment[model.period]  # adopting a disruption wave's technology
     total, total_rev = units.sum(), revenue.sum()
     counts = pop.state_counts()
     n_ins = counts[:, AwarenessState.INSIDER]
@@ -60,8 +61,8 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now, booked) ->
         offer_share=units / total if total else 0.0,
         segment_units=seg_units.reshape(n_seg, n_offers),
         firm_units=f_units, firm_revenue=f_rev, firm_variable_cost=f_var,
-        fixed_cost=model.fixed_cost, cost_to_serve=serve,
-        profit=f_rev - f_var - model.fixed_cost - serve,
+        fixed_cost=model.fixed_cost, cost_to_serve=serve, investment=invest,
+        profit=f_rev - f_var - model.fixed_cost - serve - invest,
         share=f_units / total if total else 0.0,
         revenue_share=f_rev / total_rev if total_rev else 0.0,
         average_price=avg_price, customers=counts, acquisitions=w * booked["acquired"],

@@ -12,6 +12,7 @@ import numpy as np
 
 from agents.awareness import book_experience, decay_bonds, move_awareness, net_word_of_mouth
 from agents.firm import Firm
+from agents.innovation import adoption
 from agents.population import AwarenessState, CustomerPopulation
 from agents.strategies.base import Observation
 from sim.accounting import period_accounts
@@ -49,6 +50,11 @@ class MarketModel(mesa.Model):
         self.economy = spec.economy.path(spec.n_periods)
         self.cost_index = spec.unit_cost.path(spec.n_periods)
         self.transparency = spec.transparency.path(spec.n_periods)
+        self.frontier = spec.disruption.path(spec.n_periods)
+        self.adopted, self.investment = adoption(self.frontier, [f.innovation for f in firms])
+        dimension = getattr(spec.disruption, "dimension", None)
+        self.disrupted = (spec.market.value_dimensions.index(dimension)
+                          if dimension is not None and self.frontier.any() else None)
         self.entry = np.array([f.entry_period for f in firms])
         self._choice_rng = rngs["choice"]
         # one awareness stream per firm, so adding a firm (an entrant) leaves the others'
@@ -148,9 +154,13 @@ class MarketModel(mesa.Model):
             concession[own] = p.concession
             commitment[own] = np.where(p.concession > 0, p.commitment, 0)
         self.price_history[t], self.on_sale_history[t] = posted, on_sale
+        attributes = self.offers.attributes_under([f.menu for f in self.firms])
+        if self.disrupted is not None:  # judged against the frontier; firms' adoption adds
+            attributes = attributes.copy()
+            attributes[:, self.disrupted] += (self.adopted[t, self.offers.firm]
+                                              - self.frontier[t])
         return MarketOffers(posted, on_sale, concession, commitment,
-                            self.offers.unit_cost * self.cost_index[t],
-                            self.offers.attributes_under([f.menu for f in self.firms]))
+                            self.offers.unit_cost * self.cost_index[t], attributes)
 
     # -- 4. shopping -------------------------------------------------------------
     def _shoppers(self, e: float) -> np.ndarray:
@@ -228,6 +238,7 @@ class MarketModel(mesa.Model):
         choice, surplus = logit_choice(value, outside, s.consider, mp.noise_scale, uniforms)
         booked = self._after_purchase(t, shop, s, choice, noise)
         self.recorder.record(t, economy_index=e, transparency=self.transparency[t],
+                             technology_frontier=self.frontier[t],
                              **period_accounts(
             self, shop, s, choice, surplus, wom, offers, booked))
         self.period += 1

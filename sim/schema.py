@@ -31,6 +31,8 @@ def _v(name: str, dims: str, units: str, long_name: str) -> Variable:
 
 OUTPUTS: tuple[Variable, ...] = (
     _v("economy_index", "period", "1", "economy index (1 = normal times)"),
+    _v("technology_frontier", "period", "1",
+       "disruption's technology frontier (offers are judged against it)"),
     _v("transparency", "period", "1",
        "price transparency (0 = none; non-insiders see (1 - it) of attribute value)"),
     _v("price", "period offer", "currency", "posted price"),
@@ -49,8 +51,10 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("fixed_cost", "period firm", "currency", "fixed cost"),
     _v("cost_to_serve", "period firm", "currency",
        "cost of serving buyers (relationship care per buyer)"),
+    _v("investment", "period firm", "currency",
+       "investment in adopting a disruption's technology"),
     _v("profit", "period firm", "currency",
-       "profit (revenue - variable cost - fixed cost - cost to serve)"),
+       "profit (revenue - variable cost - fixed cost - cost to serve - investment)"),
     _v("share", "period firm", "1", "share of purchases"),
     _v("revenue_share", "period firm", "1", "share of revenue"),
     _v("average_price", "period firm", "currency", "average realised price (NaN without sales)"),
@@ -91,7 +95,7 @@ def check_dataset(ds) -> list[str]:
         if da.attrs.get("units") != v.units or da.attrs.get("long_name") != v.long_name:
             problems.append(f"{v.name}: units/long_name differ from the schema")
         nonneg = v.units in ("customers", "purchases") or v.name in (
-            "price", "unit_cost", "revenue", "variable_cost", "fixed_cost", "cost_to_serve",
+            "price", "unit_cost", "revenue", "variable_cost", "fixed_cost", "cost_to_serve", "investment",
             "consumer_surplus")
         if nonneg and np.nanmin(np.asarray(da.values, dtype=float), initial=0.0) < 0:
             problems.append(f"{v.name}: negative values")

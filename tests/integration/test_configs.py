@@ -26,7 +26,8 @@ from sim.run import simulate
 from sim.validation import ConfigError
 from sim.value import COMPONENTS, ValueFunction
 
-GROUPS = ("market", "population", "firms", "strategy", "economy", "unit_cost", "transparency")
+GROUPS = ("market", "population", "firms", "strategy", "economy", "unit_cost", "transparency",
+          "disruption")
 #: population options whose valuation tables name offers of one firms option only.
 NEEDS_FIRMS = {"textbook_wtp": "three_ladders"}
 SMALL = ("population.n_customers=2000", "n_periods=14")

@@ -182,3 +182,57 @@ def test_insiders_keep_seeing_a_caring_firm_through_transparency():
     late = slice(20, None)
     assert float(cared["share"].sel(firm="c").isel(period=late).mean()) > float(
         plain["share"].sel(firm="c").isel(period=late).mean())
+
+
+# -- disruption waves ------------------------------------------------------------------
+
+
+def test_the_waves_driver_steps_the_frontier_up_at_each_onset():
+    from scenarios.drivers import Waves
+
+    path = Waves(onsets=(2, 6), step=0.5, duration=2, dimension="convenience").path(10)
+    np.testing.assert_allclose(path, [0, 0, 0.125, 0.375, 0.5, 0.5, 0.625, 0.875, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("policy", ["lead", "follow", "cling"])
+def test_innovation_policies_adopt_the_frontier_on_their_schedule(policy):
+    from agents.innovation import InnovationParams, adoption
+
+    frontier = np.array([0.0, 0.5, 1.0, 1.0, 1.5, 2.0])
+    p = InnovationParams(policy=policy, lag=2, adoption_cost=10.0, spillover=0.5)
+    levels, invest = adoption(frontier, [p])
+    expected = {"lead": frontier, "follow": [0, 0, 0, 0.5, 1.0, 1.0],
+                "cling": np.zeros(6)}[policy]
+    np.testing.assert_allclose(levels[:, 0], expected)
+    # pays for each step up; a follower adopts 2-period-old levels at (1 - 0.5)^2 the cost
+    unit = {"lead": 10.0, "follow": 2.5, "cling": 10.0}[policy]
+    np.testing.assert_allclose(invest[:, 0], unit * np.diff(expected, prepend=0).clip(0))
+
+
+def test_firms_that_do_not_keep_up_lose_customers_to_those_that_do():
+    waves = ("disruption=waves", "n_periods=40", "disruption.onsets=[6,20]",
+             "firms.b.innovation.policy=lead")
+    cling = run(*waves, "firms.a.innovation.policy=cling")
+    lead = run(*waves, "firms.a.innovation.policy=lead", "firms.a.innovation.adoption_cost=1000")
+    late = slice(26, None)
+    assert float(lead["share"].sel(firm="a").isel(period=late).mean()) > float(
+        cling["share"].sel(firm="a").isel(period=late).mean()) + 0.05
+    np.testing.assert_allclose(lead["investment"].sel(firm="a").sum(), 2 * 1000.0)
+    assert (cling["investment"].sel(firm="a") == 0).all()
+    np.testing.assert_allclose(lead["technology_frontier"].isel(period=-1), 2.0)
+    # before the first wave, policies make no difference
+    np.testing.assert_array_equal(lead["units"].isel(period=slice(0, 6)).values,
+                                  cling["units"].isel(period=slice(0, 6)).values)
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    (("disruption=waves", "disruption.dimension=telepathy"), "disruption.dimension"),
+    (("disruption=waves", "disruption.onsets=[20,10]"), "disruption.onsets"),
+    (("disruption=waves", "disruption.onsets=[40]"), "disruption.onset"),
+    (("disruption=waves", "disruption.step=0"), "disruption.step"),
+    (("firms.a.innovation.policy=pioneer",), "firms.a.innovation.policy"),
+    (("firms.a.innovation.lag=0",), "firms.a.innovation.lag"),
+])
+def test_bad_disruption_settings_are_one_line_errors(overrides, field):
+    with pytest.raises(ConfigError, match=field):
+        build_scenario(load_config([*SMALL, *overrides]))
