@@ -95,8 +95,8 @@ def check_dataset(ds) -> list[str]:
         if da.attrs.get("units") != v.units or da.attrs.get("long_name") != v.long_name:
             problems.append(f"{v.name}: units/long_name differ from the schema")
         nonneg = v.units in ("customers", "purchases") or v.name in (
-            "price", "unit_cost", "revenue", "variable_cost", "fixed_cost", "cost_to_serve", "investment",
-            "consumer_surplus")
+            "price", "unit_cost", "revenue", "variable_cost", "fixed_cost", "cost_to_serve",
+            "investment", "consumer_surplus")
         if nonneg and np.nanmin(np.asarray(da.values, dtype=float), initial=0.0) < 0:
             problems.append(f"{v.name}: negative values")
     for name in ds.data_vars:
