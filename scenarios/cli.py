@@ -21,6 +21,7 @@ USAGE = """usage: valuesim run [KEY=VALUE ...]
        valuesim run -m KEY=V1,V2 ... [replicate=range(0,20)] [executor=local|serial|dask]
        valuesim collect SWEEP_DIR
        valuesim explore DESIGN.yaml [samples=N] [replicates=R] [KEY=VALUE ...]
+       valuesim futures [futures=[...]] [strategies=[...]] [samples=N] [firm=F] [KEY=VALUE ...]
 
 Run one pricing scenario and print a per-firm comparison.
 
@@ -43,7 +44,15 @@ SALib sensitivity indices (SWEEP_DIR/sensitivity.{csv,md,png}):
   valuesim explore downturn_sobol                a design in configs/design/, or a YAML path
   valuesim explore my_design.yaml samples=32 executor=serial population.n_customers=2000
 
-Re-running a sweep or explore command skips the runs it already has.
+Compare strategies of one firm across probable, plausible and possible futures (sampled
+worlds, common random numbers): robustness table, rankings, fan charts, scenario discovery
+(SWEEP_DIR/robustness.{csv,md}, fan_*.png, discovery.md):
+
+  valuesim futures                               all futures in configs/future/, 200 worlds
+  valuesim futures strategies=[hold,cut] samples=20 firm=b futures=[probable,my_future.yaml]
+  valuesim futures outcomes=[profit] outcomes.profit.threshold=3e6 fans=[profit,share]
+
+Re-running a sweep, explore or futures command skips the runs it already has.
 Config groups (configs/): market, population, firms, strategy, economy, unit_cost.
 Results (results.nc) and figures go to Hydra's output folder (outputs/DATE/TIME).
 """
@@ -173,7 +182,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from scenarios.explore_cli import explore_command
 
         return explore_command(rest)
-    return fail(ConfigError("command", command, "run, collect, explore"))
+    if command == "futures":
+        from scenarios.futures_cli import futures_command
+
+        return futures_command(rest)
+    return fail(ConfigError("command", command, "run, collect, explore, futures"))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -48,7 +48,7 @@ from sim.validation import (
 
 __all__ = ["DesignParams", "ParameterRange", "OutcomeParams", "DesignSample", "SAMPLERS",
            "load_design", "check_design", "sample_design", "plan_design", "design_command",
-           "design_dir", "MAX_POINTS"]
+           "design_dir", "numeric_parameter", "MAX_POINTS"]
 
 
 SAMPLERS = ("factorial", "latin_hypercube", "sobol", "morris")
@@ -358,19 +358,37 @@ def check_design(design: DesignParams) -> DesignParams:
             raise ConfigError(f"parameters.{key}", "unknown key",
                               "a numeric key of the scenario config (see `valuesim run "
                               "--cfg job`)")
-        if isinstance(current, bool) or not isinstance(current, (int, float)):
-            raise ConfigError(f"parameters.{key}", current,
-                              "a config key holding a number (this one holds "
-                              f"{type(current).__name__})")
-        is_int = isinstance(current, int)
-        if p.integer is None:
-            p = dataclasses.replace(p, integer=is_int)
-        elif is_int and not p.integer:
-            raise ConfigError(f"parameters.{key}.integer", p.integer,
-                              f"true: {key} is an integer in the config")
-        parameters[key] = p
+        parameters[key] = numeric_parameter(f"parameters.{key}", p, current)
     _check_selections(design.outcomes, result_labels(spec))
     return dataclasses.replace(design, parameters=FrozenMap(parameters))
+
+
+def numeric_parameter(field: str, p: ParameterRange, current: Any) -> ParameterRange:
+    """``p`` checked against the config value it samples, its ``integer`` resolved.
+
+    Parameters
+    ----------
+    field : str
+        Where ``p`` is declared (``parameters.economy.depth``), for error messages.
+    p : ParameterRange
+    current : Any
+        The composed config's value at the parameter's key.
+
+    Raises
+    ------
+    ConfigError
+        When the config value is not a number, or is an integer but ``p`` says not.
+    """
+    if isinstance(current, bool) or not isinstance(current, (int, float)):
+        raise ConfigError(field, current, "a config key holding a number (this one holds "
+                          f"{type(current).__name__})")
+    is_int = isinstance(current, int)
+    if p.integer is None:
+        return dataclasses.replace(p, integer=is_int)
+    if is_int and not p.integer:
+        raise ConfigError(f"{field}.integer", p.integer,
+                          f"true: the config holds an integer there ({current})")
+    return p
 
 
 def result_labels(spec) -> dict[str, tuple[str, ...]]:

@@ -284,6 +284,8 @@ def _split_sweeps(overrides: Sequence[str]):
             continue
         key = o.get_key_element()
         name = o.package or o.key_or_group.lstrip("+~")
+        if name in _RESULT_NAMES:  # a group named like a result variable: unit_cost=a,b
+            name = f"{name}.option"
         if not o.is_discrete_sweep():
             raise ConfigError(key, text.partition("=")[2],
                               "a list of values (a,b,c), range() or glob(); intervals need "
@@ -301,6 +303,15 @@ def _split_sweeps(overrides: Sequence[str]):
             raise ConfigError(key, text, "each parameter swept once")
         dims[name], keys[name], strings[name] = _coordinate(values), key, texts
     return base, dims, keys, strings
+
+
+def _result_names() -> frozenset[str]:
+    from sim.schema import OUTPUTS
+
+    return frozenset(v.name for v in OUTPUTS) | frozenset(RUN_DIMS)
+
+
+_RESULT_NAMES = _result_names()
 
 
 def _coordinate(values: list) -> list:
@@ -600,16 +611,23 @@ def combine(plan: SweepPlan, datasets: Mapping[str, xr.Dataset],
 
 def _stack(placed: list[tuple[tuple[int, ...], xr.Dataset]], shape: tuple[int, ...],
            sweep_dims: list[str]) -> xr.Dataset:
-    """Variables of the placed runs on the sweep grid (offers unioned)."""
-    offers, offer_coords = _offer_union([ds for _, ds in placed])
-    aligned = []
+    """Variables of the placed runs on the sweep grid.
+
+    Runs may label their dims differently (a swept ladder has other offers, a future with
+    entrants has more firms): every labelled dim is the union of the runs' labels, in
+    order of first appearance, NaN where a run lacks one.
+    """
+    datasets = [ds for _, ds in placed]
+    labels, extra = _label_union(datasets)
+    aligned, reindexed = [], False
     for pos, ds in placed:
-        ds = ds.drop_vars([c for c in ("offer_firm", "offer_rung") if c in ds.coords])
-        if "offer" in ds.dims and list(ds["offer"].values) != offers:
-            ds = ds.reindex(offer=offers)
+        ds = ds.drop_vars([c for c in ds.coords if c not in ds.dims])
+        wanted = {d: v for d, v in labels.items()
+                  if d in ds.dims and ds[d].values.tolist() != v}
+        if wanted:
+            ds, reindexed = ds.reindex(wanted), True
         aligned.append((pos, ds))
-    template = aligned[0][1]
-    complete = len(aligned) == int(np.prod(shape))
+    complete = len(aligned) == int(np.prod(shape)) and not reindexed
     variables = {}
     names = list(dict.fromkeys(v for _, ds in aligned for v in ds.data_vars))
     for name in names:
@@ -621,26 +639,33 @@ def _stack(placed: list[tuple[tuple[int, ...], xr.Dataset]], shape: tuple[int, .
         for pos, da in having:
             arr[pos] = da.values
         variables[name] = (sweep_dims + list(first.dims), arr, dict(first.attrs))
-    coords = {d: template[d] for d in template.dims if d in template.coords}
-    if offers is not None:
-        coords["offer"] = ("offer", offers)
-        coords.update({k: ("offer", v) for k, v in offer_coords.items()})
+    coords = {d: (d, v) for d, v in labels.items()}
+    coords.update(extra)
     return xr.Dataset(variables, coords=coords)
 
 
-def _offer_union(datasets: list[xr.Dataset]):
-    if not any("offer" in ds.dims for ds in datasets):
-        return None, {}
-    offers: dict[Any, dict[str, Any]] = {}
+def _label_union(datasets: list[xr.Dataset]):
+    """Union of each labelled dim's values, and the coordinates that ride on them
+    (``offer_firm``, ``offer_rung`` on ``offer``), in order of first appearance."""
+    labels: dict[str, dict[Any, dict[str, Any]]] = {}
     for ds in datasets:
-        for i, o in enumerate(ds["offer"].values.tolist()):
-            if o not in offers:
-                offers[o] = {c: ds[c].values[i] for c in ("offer_firm", "offer_rung")
-                             if c in ds.coords}
-    names = list(offers)
-    coords = {c: np.array([offers[o].get(c) for o in names])
-              for c in ("offer_firm", "offer_rung") if all(c in offers[o] for o in names)}
-    return names, coords
+        riders = {d: [c for c in ds.coords if c not in ds.dims and ds[c].dims == (d,)]
+                  for d in ds.dims}
+        for d in ds.dims:
+            if d not in ds.coords:
+                continue
+            seen = labels.setdefault(d, {})
+            for i, v in enumerate(ds[d].values.tolist()):
+                if v not in seen:
+                    seen[v] = {c: ds[c].values[i] for c in riders[d]}
+    values = {d: list(seen) for d, seen in labels.items()}
+    extra = {}
+    for d, seen in labels.items():
+        names = set().union(*(set(r) for r in seen.values())) if seen else set()
+        for c in sorted(names):
+            if all(c in r for r in seen.values()):
+                extra[c] = (d, np.array([seen[v][c] for v in values[d]]))
+    return values, extra
 
 
 def _nan_dtype(dtype: np.dtype) -> np.dtype:

@@ -26,6 +26,8 @@ from sim.validation import ConfigError
 PROJECT = Path(cli.__file__).resolve().parents[1]
 TINY = ("population.n_customers=1500", "n_periods=16", "economy.onset=3",
         "economy.duration=6")
+#: TINY without the downturn's keys (for sweeps that pick the economy option).
+PLAIN = ("population.n_customers=1500", "n_periods=16")
 GRID = (*TINY, "economy.depth=0.1,0.3", "strategy@firms.a.strategy=hold,cut",
         "replicate=range(0,2)")
 ERROR = re.compile(r"^valuesim: error: \S+: got .*; allowed: .+$")
@@ -249,10 +251,10 @@ def test_the_same_command_finds_the_same_folder_and_keys():
 
 
 def test_a_group_sweep_labels_its_dim_by_the_package():
-    plan = plan_grid([*TINY, "strategy@firms.b.strategy=hold,match", "unit_cost=glob(*)"],
+    plan = plan_grid([*PLAIN, "strategy@firms.b.strategy=hold,match", "economy=glob(*)"],
                      "unused")
     assert plan.dims["firms.b.strategy"] == ["hold", "match"]
-    assert plan.dims["unit_cost"] == ["shock", "steady"]
+    assert plan.dims["economy"] == ["downturn", "steady"]
     assert plan.keys["firms.b.strategy"] == "strategy@firms.b.strategy"
 
 
@@ -342,3 +344,9 @@ def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"ran {40 - len(kept)} runs ({len(kept)} already done)" in resumed.stdout
     assert (read_results(directory / "sweep.nc")["run_status"] == "done").all()
+
+
+def test_a_group_named_like_a_result_variable_gets_an_option_dim():
+    plan = plan_grid([*TINY, "unit_cost=steady,shock"], "unused")
+    assert plan.dims["unit_cost.option"] == ["steady", "shock"]
+    assert plan.keys["unit_cost.option"] == "unit_cost"
