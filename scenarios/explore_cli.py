@@ -27,7 +27,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from scenarios.sweep_cli import _collect_and_report, _fail, _split_hydra
+from scenarios.cli import fail
+from scenarios.sweep_cli import collect_and_report, split_hydra
 from sim.validation import ConfigError
 
 __all__ = ["explore_command", "analyse_folder"]
@@ -43,10 +44,10 @@ def explore_command(args: Sequence[str]) -> int:
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     if not args or args[0].startswith("-"):
-        return _fail(ConfigError("explore", " ".join(args) or "nothing", USAGE))
+        return fail(ConfigError("explore", " ".join(args) or "nothing", USAGE))
     try:
         executor, rest = split_executor(args[1:])
-        overrides, hydra, directory = _split_hydra(rest)
+        overrides, hydra, directory = split_hydra(rest)
         if hydra:
             key, _, value = hydra[0].partition("=")
             raise ConfigError(key, value, "only hydra.sweep.dir=DIR with valuesim explore "
@@ -62,13 +63,13 @@ def explore_command(args: Sequence[str]) -> int:
             plan.write()
             report = execute(plan, ex, progress=True, keep=loaded)
     except ConfigError as err:
-        return _fail(err)
+        return fail(err)
     except KeyboardInterrupt:
         print("\nvaluesim: interrupted; finished runs are kept. Re-run the same command to "
               "resume.", file=sys.stderr)
         return 130
     print(f"valuesim: {report.summary()}", flush=True)
-    status = _collect_and_report(plan.directory, loaded)
+    status = collect_and_report(plan.directory, loaded)
     analyse_folder(plan.directory, design, sample)
     return status
 

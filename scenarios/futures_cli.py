@@ -39,7 +39,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scenarios.sweep_cli import _collect_and_report, _fail, _split_hydra
+from scenarios.cli import fail
+from scenarios.sweep_cli import collect_and_report, split_hydra
 from sim.params import FROZEN, FrozenMap, from_mapping
 from sim.validation import ConfigError, check_choice, check_finite, check_int, check_range
 
@@ -264,7 +265,7 @@ def futures_command(args: Sequence[str]) -> int:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         executor, rest = split_executor(args)
-        overrides, hydra, directory = _split_hydra(rest)
+        overrides, hydra, directory = split_hydra(rest)
         if hydra:
             key, _, value = hydra[0].partition("=")
             raise ConfigError(key, value, "only hydra.sweep.dir=DIR with valuesim futures "
@@ -289,13 +290,13 @@ def futures_command(args: Sequence[str]) -> int:
             plan.write()
             report = execute(plan, ex, progress=True, keep=loaded)
     except ConfigError as err:
-        return _fail(err)
+        return fail(err)
     except KeyboardInterrupt:
         print("\nvaluesim: interrupted; finished runs are kept. Re-run the same command to "
               "resume.", file=sys.stderr)
         return 130
     print(f"valuesim: {report.summary()}", flush=True)
-    status = _collect_and_report(plan.directory, loaded)
+    status = collect_and_report(plan.directory, loaded)
     analyse_futures(plan.directory, request, futures)
     return status
 

@@ -18,18 +18,18 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from scenarios.cli import fail
 from sim.validation import ConfigError
 
-__all__ = ["sweep", "collect_command"]
+__all__ = ["sweep", "collect_command", "split_hydra", "collect_and_report"]
 
 
-def _fail(error: Exception) -> int:
-    print(f"valuesim: error: {error}", file=sys.stderr)
-    return 2
+def split_hydra(overrides: Sequence[str]) -> tuple[list[str], list[str], str | None]:
+    """Scenario overrides, Hydra's own overrides, and ``hydra.sweep.dir`` if given.
 
-
-def _split_hydra(overrides: Sequence[str]) -> tuple[list[str], list[str], str | None]:
-    """Scenario overrides, Hydra's own overrides, and ``hydra.sweep.dir`` if given."""
+    Every command that writes a sweep folder (``run -m``, ``explore``, ``futures``)
+    takes ``hydra.sweep.dir=DIR`` to choose it.
+    """
     scenario, hydra, directory = [], [], None
     for o in overrides:
         key, _, value = o.partition("=")
@@ -51,7 +51,7 @@ def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
         executor, rest = split_executor(overrides)
-        scenario, hydra, directory = _split_hydra(rest)
+        scenario, hydra, directory = split_hydra(rest)
         launcher = next((o.partition("=")[2] for o in hydra
                          if o.partition("=")[0].lstrip("+") == "hydra/launcher"), None)
         if launcher is not None and executor.kind != "local":
@@ -71,17 +71,18 @@ def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
                 plan.write()
                 report = execute(plan, ex, progress=True, keep=loaded)
     except ConfigError as err:
-        return _fail(err)
+        return fail(err)
     except KeyboardInterrupt:
         print("\nvaluesim: interrupted; finished runs are kept. Re-run the same command to "
               "resume, or `valuesim collect DIR` to combine what is there.", file=sys.stderr)
         return 130
     if report is not None:
         print(f"valuesim: {report.summary()}", flush=True)
-    return _collect_and_report(plan.directory, loaded)
+    return collect_and_report(plan.directory, loaded)
 
 
-def _collect_and_report(directory: Path, loaded=None) -> int:
+def collect_and_report(directory: Path, loaded=None) -> int:
+    """Collect a sweep folder, print what it holds; exit status 1 if any run failed."""
     from scenarios.sweep import SweepPlan, collect
 
     plan = SweepPlan.read(directory)
@@ -97,12 +98,12 @@ def _collect_and_report(directory: Path, loaded=None) -> int:
 def collect_command(args: Sequence[str]) -> int:
     """``valuesim collect SWEEP_DIR``: combine a (possibly unfinished) sweep's runs."""
     if len(args) != 1 or args[0].startswith("-"):
-        return _fail(ConfigError("collect", " ".join(args) or "nothing",
+        return fail(ConfigError("collect", " ".join(args) or "nothing",
                                  "one sweep folder: valuesim collect SWEEP_DIR"))
     try:
-        return _collect_and_report(Path(args[0]))
+        return collect_and_report(Path(args[0]))
     except ConfigError as err:
-        return _fail(err)
+        return fail(err)
 
 
 # -- the Hydra-launcher route -----------------------------------------------------------
