@@ -161,9 +161,18 @@ class CustomerAgent(mesa.Agent):
             # a cut of the *posted* price reads as lower quality (a concession does not, and
             # a price above list does not read as higher quality)
             benefit *= min(1.0, m.price[j] / m.list_price[j]) ** elasticity
-        if m.transparency > 0 and not c.insider[m.offer_firm[j]]:
-            benefit *= 1.0 - m.transparency  # transparency: offers look alike to non-insiders
         return benefit
+
+    def seen_benefit(self, j: int, menu: list[int]) -> float:
+        """Benefit of offer ``j`` as price transparency lets this customer see it: a
+        non-insider of j's firm sees only ``1 - tau`` of its difference from the mean
+        benefit of the offers in the customer's choice set."""
+        m, c = self.model, self.row
+        benefit = self.benefit(j)
+        if m.transparency <= 0 or c.insider[m.offer_firm[j]]:
+            return benefit
+        mean = sum(self.benefit(k) for k in menu) / len(menu) if menu else 0.0
+        return mean + (1.0 - m.transparency) * (benefit - mean)
 
     def context_bonus(self, j: int, menu: list[int]) -> float:
         """Compromise and attraction bonus of offer ``j`` within the choice set ``menu``."""
@@ -217,7 +226,7 @@ class CustomerAgent(mesa.Agent):
         values = []
         for j in range(m.n_offers):
             f = m.offer_firm[j]
-            value = t.attribute_beta * self.benefit(j)
+            value = t.attribute_beta * self.seen_benefit(j, menu)
             value += t.bond_beta * c.bond[f]
             value += t.social_beta * m.social[f]
             value += self.context_bonus(j, menu)

@@ -115,7 +115,9 @@ class MarketModel(mesa.Model):
             period=t,
             economy_index=float(self.economy[last]),
             rung=self.offers.rung[own],
-            unit_cost=self.offers.unit_cost[own] * self.cost_index[t],
+            # what a unit sold costs the firm: production plus its care per buyer
+            unit_cost=self.offers.unit_cost[own] * self.cost_index[t]
+            + self.care_cost[firm.index],
             list_price=self.offers.list_price[own],
             price=own_prices[own].copy(),
             units=rec["units"][last, own] if t > 0 else np.zeros(own.size),

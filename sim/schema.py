@@ -34,7 +34,7 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("technology_frontier", "period", "1",
        "disruption's technology frontier (offers are judged against it)"),
     _v("transparency", "period", "1",
-       "price transparency (0 = none; non-insiders see (1 - it) of attribute value)"),
+       "price transparency (0 = none; 1 = to non-insiders all offers look alike)"),
     _v("price", "period offer", "currency", "posted price"),
     _v("on_sale", "period offer", "1", "1 if the offer is on the menu"),
     _v("concession", "period offer", "1", "price cut given to buyers who commit (fraction)"),

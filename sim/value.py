@@ -73,8 +73,9 @@ class ChoiceSituation:
         lowest price on offer fits; a posted price above it can only be paid by
         taking the deal.
     transparency : float
-        Price transparency tau_t in [0, 1]: non-insiders of a firm perceive its offers'
-        attribute benefit scaled by ``1 - tau_t`` (commoditisation).
+        Price transparency tau_t in [0, 1]: to non-insiders of a firm its offers'
+        attribute benefit differs from the mean of the offers they consider by only
+        ``1 - tau_t`` of the true difference (commoditisation).
     insider : ndarray of bool, shape (firm, shopper), optional
         Shoppers who are insiders of each firm (needed when ``transparency > 0``).
     """
@@ -149,8 +150,10 @@ class AttributeValue:
     ``min(1, posted / list_price) ** price_quality_elasticity``: a cut reads as
     lower quality (a price above list does not read as higher quality).
     Under price transparency tau_t, a shopper who is not an insider of the offer's
-    firm perceives its benefit scaled by ``1 - tau_t``: offers look alike and price
-    decides; insiders still see what the relationship shows them (Levitt).
+    firm perceives its benefit pulled toward the mean benefit of the offers they
+    consider, keeping ``1 - tau_t`` of the difference: offers look alike and price
+    decides (commoditisation); insiders still see what the relationship shows them
+    (Levitt).
     """
 
     name: ClassVar[str] = "attributes"
@@ -184,12 +187,22 @@ class AttributeValue:
                 cols = np.flatnonzero(s.infers_quality)
                 b[:, cols] *= signal[:, None].astype(b.dtype)
         if perceived and s.transparency > 0:
-            seen = np.where(s.insider[s.offer_firm], b.dtype.type(1), b.dtype.type(
-                1.0 - s.transparency))
-            b *= seen
+            b = self._commoditised(s, b)
         if self.beta != 1:
             b *= self.beta
         return b
+
+    @staticmethod
+    def _commoditised(s: ChoiceSituation, b: np.ndarray) -> np.ndarray:
+        """Benefit as price transparency shows it: to a non-insider of the offer's firm,
+        ``mean_i + (1 - tau) * (b_ij - mean_i)``, ``mean_i`` the mean benefit of the offers
+        shopper i considers. Offers look alike (the differences shrink, not the level)."""
+        consider = s.consider
+        n = consider.sum(axis=0)
+        mean = np.where(consider, b, 0).sum(axis=0) / np.maximum(n, 1)
+        mean = mean.astype(b.dtype)
+        shrunk = mean + b.dtype.type(1.0 - s.transparency) * (b - mean)
+        return np.where(s.insider[s.offer_firm], b, shrunk)
 
     def delivered(self, s: ChoiceSituation, rows: np.ndarray, offers: np.ndarray) -> np.ndarray:
         """True benefit (no price signal) of ``offers[k]`` to shopper ``rows[k]``.

@@ -78,20 +78,29 @@ def test_default_value_function_agrees_with_the_reference(model, economy_index):
 
 @pytest.mark.parametrize("transparency", [0.3, 1.0])
 def test_price_transparency_agrees_with_the_reference(model, transparency):
-    """Non-insiders see (1 - tau) of attribute value; insiders see all of it."""
+    """Non-insiders see offers pulled toward the mean of their set; insiders see them as is."""
     s, outside = shopping(model)
     insider = (model.population.awareness[:, :s.n_shoppers] == 2)
     s = dataclasses.replace(s, transparency=transparency, insider=insider)
     assert insider.any() and not insider.all()
     engine, reference, _ = both(s, outside, model.market.value, model.market.noise_scale)
     assert_agree(engine, reference, s.consider)
-    # and it matters: the engine's values move with transparency for non-insiders only
-    plain = dataclasses.replace(s, transparency=0.0)
+    # by hand: mean of the considered offers' benefit, and 1 - tau of each difference
     from sim.value import AttributeValue
 
     a = AttributeValue()
-    moved = a.benefit(s) != a.benefit(plain)
-    np.testing.assert_array_equal(moved, ~insider[s.offer_firm] & (a.benefit(plain) != 0))
+    plain = a.benefit(dataclasses.replace(s, transparency=0.0)).astype(np.float64)
+    n = s.consider.sum(axis=0)
+    mean = np.where(s.consider, plain, 0).sum(axis=0) / np.maximum(n, 1)
+    expected = np.where(insider[s.offer_firm], plain,
+                        mean + (1 - transparency) * (plain - mean))
+    np.testing.assert_allclose(a.benefit(s), expected, rtol=1e-5, atol=1e-4)
+    # the level of the choice set is kept: only differences shrink
+    seen = np.where(s.consider & ~insider[s.offer_firm], a.benefit(s), 0).sum(axis=0)
+    kept = np.where(s.consider & ~insider[s.offer_firm], plain, 0).sum(axis=0)
+    everyone_outside = ~(insider[s.offer_firm] & s.consider).any(axis=0)
+    np.testing.assert_allclose(seen[everyone_outside], kept[everyone_outside], rtol=1e-4,
+                               atol=1e-3)
 
 
 def test_attraction_and_overload_agree_with_the_reference(model):
