@@ -84,6 +84,10 @@ class ScenarioSpec:
         if dimension is not None and dimension not in self.market.value_dimensions:
             raise ConfigError("disruption.dimension", dimension,
                               "one of " + ", ".join(self.market.value_dimensions))
+        for i, onset in enumerate(getattr(self.disruption, "onsets", ())):
+            if onset >= self.n_periods:
+                raise ConfigError(f"disruption.onsets[{i}]", onset,
+                                  f"a period before the horizon (< n_periods = {self.n_periods})")
         if self.disruption.path(self.n_periods).min(initial=0.0) < 0:
             raise ConfigError("disruption", "a falling frontier", "a frontier >= 0")
         for name in ("economy", "unit_cost", "transparency", "disruption"):

@@ -62,6 +62,7 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now, booked) ->
         segment_units=seg_units.reshape(n_seg, n_offers),
         firm_units=f_units, firm_revenue=f_rev, firm_variable_cost=f_var,
         fixed_cost=model.fixed_cost, cost_to_serve=serve, investment=invest,
+        adopted_technology=model.adopted[model.period],
         profit=f_rev - f_var - model.fixed_cost - serve - invest,
         share=f_units / total if total else 0.0,
         revenue_share=f_rev / total_rev if total_rev else 0.0,

@@ -51,6 +51,8 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("fixed_cost", "period firm", "currency", "fixed cost"),
     _v("cost_to_serve", "period firm", "currency",
        "cost of serving buyers (relationship care per buyer)"),
+    _v("adopted_technology", "period firm", "1",
+       "technology level the firm has adopted (0 until it adopts a disruption's)"),
     _v("investment", "period firm", "currency",
        "investment in adopting a disruption's technology"),
     _v("profit", "period firm", "currency",

@@ -220,6 +220,9 @@ def test_firms_that_do_not_keep_up_lose_customers_to_those_that_do():
     np.testing.assert_allclose(lead["investment"].sel(firm="a").sum(), 2 * 1000.0)
     assert (cling["investment"].sel(firm="a") == 0).all()
     np.testing.assert_allclose(lead["technology_frontier"].isel(period=-1), 2.0)
+    np.testing.assert_allclose(lead["adopted_technology"].sel(firm="a"),
+                               lead["technology_frontier"])
+    assert (cling["adopted_technology"].sel(firm="a") == 0).all()
     # before the first wave, policies make no difference
     np.testing.assert_array_equal(lead["units"].isel(period=slice(0, 6)).values,
                                   cling["units"].isel(period=slice(0, 6)).values)
@@ -229,6 +232,7 @@ def test_firms_that_do_not_keep_up_lose_customers_to_those_that_do():
     (("disruption=waves", "disruption.dimension=telepathy"), "disruption.dimension"),
     (("disruption=waves", "disruption.onsets=[20,10]"), "disruption.onsets"),
     (("disruption=waves", "disruption.onsets=[40]"), "disruption.onset"),
+    (("disruption=waves", "disruption.onsets=[10,40]"), r"disruption.onsets\[1\]"),
     (("disruption=waves", "disruption.step=0"), "disruption.step"),
     (("firms.a.innovation.policy=pioneer",), "firms.a.innovation.policy"),
     (("firms.a.innovation.lag=0",), "firms.a.innovation.lag"),
