@@ -61,6 +61,7 @@ class ValueTerms:
     crowding_radius: float = 0.0
     price_weight: float = 0.0
     commitment_cost: float = 0.0
+    transparency_weight: float = 0.0
 
     @classmethod
     def of(cls, value_function: ValueFunction) -> ValueTerms:
@@ -81,7 +82,8 @@ class ValueTerms:
             terms.update(compromise=c.compromise, attraction=c.attraction, overload=c.overload,
                          crowding_radius=c.crowding_radius)
         if (c := value_function.get("price")) is not None:
-            terms.update(price_weight=1.0, commitment_cost=c.commitment_cost)
+            terms.update(price_weight=1.0, commitment_cost=c.commitment_cost,
+                         transparency_weight=c.transparency_weight)
         return cls(**{k: float(v) for k, v in terms.items()})
 
 
@@ -163,6 +165,20 @@ class CustomerAgent(mesa.Agent):
             benefit *= min(1.0, m.price[j] / m.list_price[j]) ** elasticity
         return benefit
 
+    def seen_price_cost(self, j: int, menu: list[int]) -> float:
+        """What paying for ``j`` costs as price transparency shows it: for a non-insider
+        of j's firm, ``1 + k * tau`` times its difference from the mean cost of the
+        offers in the choice set."""
+        m, c = self.model, self.row
+        cost = self.price_cost(j)
+        k = m.terms.transparency_weight
+        if m.transparency <= 0 or k <= 0 or c.insider[m.offer_firm[j]]:
+            return cost
+        costs = [self.price_cost(i) for i in menu]
+        costs = [x for x in costs if math.isfinite(x)]
+        mean = sum(costs) / len(costs) if costs else 0.0
+        return mean + (1.0 + k * m.transparency) * (cost - mean)
+
     def seen_benefit(self, j: int, menu: list[int]) -> float:
         """Benefit of offer ``j`` as price transparency lets this customer see it: a
         non-insider of j's firm sees only ``1 - tau`` of its difference from the mean
@@ -230,7 +246,7 @@ class CustomerAgent(mesa.Agent):
             value += t.bond_beta * c.bond[f]
             value += t.social_beta * m.social[f]
             value += self.context_bonus(j, menu)
-            value -= t.price_weight * self.price_cost(j)
+            value -= t.price_weight * self.seen_price_cost(j, menu)
             values.append(value)
         crowded = sum(1 for j in menu if any(m.similar[j][k] for k in menu))
         return values, c.outside_utility + t.overload * crowded

@@ -186,23 +186,11 @@ class AttributeValue:
             if (signal != 1).any() and s.infers_quality.any():
                 cols = np.flatnonzero(s.infers_quality)
                 b[:, cols] *= signal[:, None].astype(b.dtype)
-        if perceived and s.transparency > 0:
-            b = self._commoditised(s, b)
+        if perceived and s.transparency > 0:  # offers look alike to non-insiders
+            b = comparable(s, b, 1.0 - s.transparency)
         if self.beta != 1:
             b *= self.beta
         return b
-
-    @staticmethod
-    def _commoditised(s: ChoiceSituation, b: np.ndarray) -> np.ndarray:
-        """Benefit as price transparency shows it: to a non-insider of the offer's firm,
-        ``mean_i + (1 - tau) * (b_ij - mean_i)``, ``mean_i`` the mean benefit of the offers
-        shopper i considers. Offers look alike (the differences shrink, not the level)."""
-        consider = s.consider
-        n = consider.sum(axis=0)
-        mean = np.where(consider, b, 0).sum(axis=0) / np.maximum(n, 1)
-        mean = mean.astype(b.dtype)
-        shrunk = mean + b.dtype.type(1.0 - s.transparency) * (b - mean)
-        return np.where(s.insider[s.offer_firm], b, shrunk)
 
     def delivered(self, s: ChoiceSituation, rows: np.ndarray, offers: np.ndarray) -> np.ndarray:
         """True benefit (no price signal) of ``offers[k]`` to shopper ``rows[k]``.
@@ -342,15 +330,20 @@ class PriceValue:
     posted price, or the deal price ``p_j (1 - c_j)`` plus
     ``commitment_cost * k_j`` (in utility; nothing for shoppers already
     committed to the firm). A shopper whose budget does not reach the posted
-    price can only buy on the deal.
+    price can only buy on the deal. Under price transparency tau_t, price
+    differences loom larger for non-insiders of the offer's firm: each offer's cost
+    differs from the mean cost of the offers they consider by ``1 + k * tau_t`` times
+    its true difference (``k = transparency_weight``; the level is kept).
     """
 
     name: ClassVar[str] = "price"
     enabled: bool = True
     commitment_cost: float = 0.05
+    transparency_weight: float = 1.0
 
     def __post_init__(self) -> None:
         check_nonnegative("commitment_cost", self.commitment_cost)
+        check_nonnegative("transparency_weight", self.transparency_weight)
 
     @staticmethod
     def _cost(s: ChoiceSituation, price: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -378,6 +371,8 @@ class PriceValue:
             if s.budget is not None:  # posted price out of reach: the deal or nothing
                 plain[s.price[rows, None] > s.budget] = np.inf
             cost[rows] = np.minimum(plain, deal)
+        if s.transparency > 0 and self.transparency_weight > 0:  # prices are compared
+            cost = comparable(s, cost, 1.0 + self.transparency_weight * s.transparency)
         return Contribution(-cost)
 
     def takes_deal(self, s: ChoiceSituation, rows: np.ndarray, offers: np.ndarray) -> np.ndarray:
@@ -397,6 +392,29 @@ class PriceValue:
         if s.budget is not None:  # posted price out of reach: the deal or nothing
             plain = np.where(p > s.budget[rows], np.inf, plain)
         return deal & (cost < plain)
+
+
+def comparable(s: ChoiceSituation, x: np.ndarray, spread: float) -> np.ndarray:
+    """``x`` as price transparency shows it to non-insiders: around the mean of the offers
+    each shopper considers, differences scaled by ``spread`` (< 1 fades them, > 1 sharpens
+    them); insiders of the offer's firm see ``x`` as it is.
+
+    Parameters
+    ----------
+    s : ChoiceSituation
+        Supplies ``consider`` (offer, shopper) and ``insider`` (firm, shopper).
+    x : ndarray, shape (offer, shopper)
+    spread : float
+
+    Returns
+    -------
+    ndarray, shape (offer, shopper)
+    """
+    finite = s.consider & np.isfinite(x)
+    mean = (np.where(finite, x, 0).sum(axis=0) / np.maximum(finite.sum(axis=0), 1)).astype(
+        x.dtype)
+    seen = mean + x.dtype.type(spread) * (x - mean)
+    return np.where(s.insider[s.offer_firm], x, seen)
 
 
 def _offers(s: ChoiceSituation, rows: np.ndarray) -> ChoiceSituation:

@@ -30,6 +30,8 @@ GROUPS = ("market", "population", "firms", "strategy", "economy", "unit_cost", "
           "disruption")
 #: population options whose valuation tables name offers of one firms option only.
 NEEDS_FIRMS = {"textbook_wtp": "three_ladders"}
+#: options whose dated events must fit the short horizon of these checks.
+NEEDS_EXTRA = {"waves": ["disruption.onsets=[4,8]"]}
 SMALL = ("population.n_customers=2000", "n_periods=14")
 
 
@@ -128,9 +130,10 @@ def test_every_combination_of_options_builds_or_names_the_mismatch(
     p for p in selections() if p.values[0] != "strategy" or p.id.endswith("three_ladders.a")
 ])
 def test_every_option_simulates_a_few_periods(group, option, overrides, package):
-    ds = simulate(load_config([*overrides, *SMALL]))
+    extra = NEEDS_EXTRA.get(option, [])
+    ds = simulate(load_config([*overrides, *SMALL, *extra]))
     assert ds.sizes["period"] == 14
-    assert ds.attrs["overrides"].count("=") == len(overrides) + len(SMALL)
+    assert ds.attrs["overrides"].count("=") == len(overrides) + len(SMALL) + len(extra)
 
 
 # --- config keys mirror the parameter classes ------------------------------------------------

@@ -78,7 +78,8 @@ def test_default_value_function_agrees_with_the_reference(model, economy_index):
 
 @pytest.mark.parametrize("transparency", [0.3, 1.0])
 def test_price_transparency_agrees_with_the_reference(model, transparency):
-    """Non-insiders see offers pulled toward the mean of their set; insiders see them as is."""
+    """Non-insiders see attribute differences fade and price differences sharpen around the
+    mean of their set; insiders see offers as they are."""
     s, outside = shopping(model)
     insider = (model.population.awareness[:, :s.n_shoppers] == 2)
     s = dataclasses.replace(s, transparency=transparency, insider=insider)
@@ -95,6 +96,16 @@ def test_price_transparency_agrees_with_the_reference(model, transparency):
     expected = np.where(insider[s.offer_firm], plain,
                         mean + (1 - transparency) * (plain - mean))
     np.testing.assert_allclose(a.benefit(s), expected, rtol=1e-5, atol=1e-4)
+    # and the price term: differences from the set's mean cost grow by 1 + k * tau
+    from sim.value import PriceValue
+
+    pv = PriceValue()
+    cost = -pv.contribution(dataclasses.replace(s, transparency=0.0)).offers.astype(float)
+    finite = s.consider & np.isfinite(cost)
+    mean_cost = np.where(finite, cost, 0).sum(axis=0) / np.maximum(finite.sum(axis=0), 1)
+    sharp = np.where(insider[s.offer_firm], cost,
+                     mean_cost + (1 + transparency) * (cost - mean_cost))
+    np.testing.assert_allclose(-pv.contribution(s).offers, sharp, rtol=1e-5, atol=1e-4)
     # the level of the choice set is kept: only differences shrink
     seen = np.where(s.consider & ~insider[s.offer_firm], a.benefit(s), 0).sum(axis=0)
     kept = np.where(s.consider & ~insider[s.offer_firm], plain, 0).sum(axis=0)
