@@ -54,9 +54,9 @@ def selections() -> list:
     out = []
     for group in GROUPS:
         for option in options(group):
-            if group == "strategy":
+            if group == "strategy":  # every strategy on one firm of every firms option
                 for firms in options("firms"):
-                    for f in firm_names(firms):
+                    for f in firm_names(firms)[:1]:
                         overrides = [f"firms={firms}", f"strategy@firms.{f}.strategy={option}"]
                         out.append(pytest.param(group, option, overrides, f"firms.{f}.strategy",
                                                 id=f"strategy={option}@{firms}.{f}"))

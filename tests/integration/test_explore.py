@@ -112,6 +112,7 @@ def test_rerunning_the_command_runs_nothing_and_keeps_the_runs(design_file, expl
     assert [p.stat().st_mtime_ns for p in sorted((explored / "runs").glob("*.nc"))] == stamps
 
 
+@pytest.mark.slow
 def test_a_design_on_a_dask_cluster_gives_the_same_results(design_file, explored, tmp_path,
                                                           dask_cluster):
     import xarray as xr

@@ -15,8 +15,11 @@ import numpy as np
 import pytest
 import xarray as xr
 
+#: Each study's tiny run takes several seconds: CI runs them in its slow phase.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
-TINY = ["replicates=2", "population.n_customers=300", "n_periods=70", "workers=1"]
+TINY = ["replicates=2", "population.n_customers=300", "n_periods=100", "workers=1"]
 
 
 def _cell(text: str, section: str, after: str, row: str, column: int) -> float:

@@ -13,6 +13,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
+#: Each study's tiny run takes several seconds: CI runs them in its slow phase.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "experiments" / "downturn_polarisation.py"
 SPREAD = ", ".join(f"population.segments.{s}.budget_spread=0.4"

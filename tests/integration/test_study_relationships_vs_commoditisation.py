@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import xarray as xr
+
+#: Each study's tiny run takes several seconds: CI runs them in its slow phase.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "experiments" / "relationships_vs_commoditisation.py"

@@ -214,8 +214,8 @@ def test_executor_dask_without_an_address_starts_a_local_cluster(grid, tmp_path)
                                 read_results(grid / "sweep.nc"))
 
 
-@pytest.mark.parametrize("launcher", [
-    "joblib", pytest.param("submitit_local", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("launcher", ["joblib", "submitit_local"])
 def test_hydra_launchers_fill_the_same_run_store(grid, tmp_path, launcher):
     """``hydra/launcher=...`` hands the runs to Hydra; the result is the same dataset."""
     directory = tmp_path / launcher
@@ -314,6 +314,7 @@ def test_executor_options_are_validated_and_split_from_the_scenario():
         split_executor(["executor=local", "executor.address=tcp://h:1"])
 
 
+@pytest.mark.slow
 def test_an_interrupted_sweep_keeps_its_finished_runs_and_resumes(tmp_path):
     """Ctrl-C mid-sweep: exit 130, only whole results files, and the same command finishes."""
     import signal
