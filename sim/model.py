@@ -82,8 +82,8 @@ class MarketModel(mesa.Model):
         self.period = 0
         self.price_history = np.zeros((spec.n_periods, self.offers.n_offers))
         self.on_sale_history = np.zeros((spec.n_periods, self.offers.n_offers), dtype=bool)
-        self.initial_on_sale = np.concatenate([
-            self.offers.menu(f, fp.menu, self.offers.list_price)[1]
+        self.initial_on_sale = np.concatenate([  # what rivals see before period 0
+            self.offers.menu(f, fp.menu, self.offers.list_price)[1] & (fp.entry_period == 0)
             for f, fp in enumerate(firms)])
         self.recorder = Recorder({
             "period": np.arange(spec.n_periods),

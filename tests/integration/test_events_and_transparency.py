@@ -240,3 +240,13 @@ def test_firms_that_do_not_keep_up_lose_customers_to_those_that_do():
 def test_bad_disruption_settings_are_one_line_errors(overrides, field):
     with pytest.raises(ConfigError, match=field):
         build_scenario(load_config([*SMALL, *overrides]))
+
+
+def test_rivals_do_not_react_to_an_entrant_before_it_enters():
+    """A firm that matches the lowest rival price ignores an entrant's offers until entry."""
+    match = ("strategy@firms.a.strategy=match", "firms.a.strategy.lag=0")
+    wave = run("+events=entrants", "firms.d.entry_period=10", *match)
+    base = run(*match)
+    own = [o for o in base["offer"].values if str(o).startswith("a/")]
+    np.testing.assert_array_equal(wave["price"].sel(offer=own).isel(period=slice(0, 10)).values,
+                                  base["price"].sel(offer=own).isel(period=slice(0, 10)).values)
