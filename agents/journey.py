@@ -1,0 +1,429 @@
+"""One period of a firm's customer journey, simulated on SimPy (MODEL.md §8, issue 6).
+
+A journey is an ordered list of touchpoints (research, contact, buy, onboarding, support),
+each a department with ``capacity`` staff (a :class:`simpy.Resource`) and a service-time
+distribution. A sample of the period's inquiries arrives as a Poisson stream at
+``arrival_rate`` per unit of time (the time unit of the service times, e.g. hours); each
+inquiry walks the touchpoints in order:
+
+1. it joins the touchpoint's queue and waits for a free member of staff; if its patience
+   (exponential, drawn afresh for every queue) runs out first it *abandons* and leaves the
+   journey, escalating with probability ``escalation`` or else going away;
+2. it is served; with probability ``more_info`` it then needs more information and queues
+   again at the same touchpoint, at most ``max_more_info`` times, after which the case is
+   left open;
+3. it is handed off to the next department after an exponential delay with the touchpoint's
+   ``handoff_delay`` mean. Waiting for a hand-off is waiting too: the delay uses up the
+   patience of the next queue, so every hand-off can lose the customer. ``handoffs`` extra
+   department hand-offs route the inquiry through a shared ``transfer`` desk (a queue like
+   any other) between touchpoints.
+
+Final actions, one per inquiry (:data:`FINAL_ACTIONS`): ``buys`` (passed every step),
+``asks_for_more`` (still needed information after ``max_more_info`` repeat visits),
+``goes_away`` and ``escalates`` (abandoned a queue). Cost to serve is staff busy time times
+``staff_cost``, per inquiry.
+
+Only a sample (``sample_size``) of inquiries is simulated, never one process per customer;
+the caller scales demand into ``arrival_rate`` so load rises with demand. Later, the measured
+waits, hand-offs, completion and abandonment will feed all customers of the market: the
+experience component of value, the churn hazard, word-of-mouth valence and the firm's cost
+to serve. All randomness comes from the ``rng`` passed in and is drawn up front, per inquiry
+and step, so runs that differ only in a parameter share their random numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import numpy as np
+import simpy
+
+from sim.params import FROZEN
+from sim.validation import (
+    ConfigError,
+    check_choice,
+    check_int,
+    check_nonnegative,
+    check_positive,
+    check_probability,
+)
+
+__all__ = ["FINAL_ACTIONS", "JourneyParams", "JourneyStats", "TouchpointParams",
+           "erlang_c_wait", "simulate_journey"]
+
+FINAL_ACTIONS = ("buys", "asks_for_more", "goes_away", "escalates")
+SERVICE_DISTRIBUTIONS = ("exponential", "lognormal")
+TRANSFER = "transfer"
+
+
+@dataclasses.dataclass(**FROZEN)
+class TouchpointParams:
+    """One department of the journey.
+
+    Attributes
+    ----------
+    name : str
+    capacity : int
+        Staff serving in parallel, >= 1.
+    mean_service : float
+        Mean service time per visit, time units, > 0.
+    service : {"exponential", "lognormal"}
+    service_cv : float
+        Coefficient of variation of a lognormal service time, > 0 (unused if exponential).
+    more_info : float
+        Probability that a served inquiry needs more information and queues here again.
+    handoff_delay : float
+        Mean (exponential) delay when passing to the next department, time units, >= 0.
+    """
+
+    name: str
+    capacity: int = 1
+    mean_service: float = 0.5
+    service: str = "exponential"
+    service_cv: float = 1.0
+    more_info: float = 0.0
+    handoff_delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ConfigError("name", self.name, "a non-empty string")
+        check_int("capacity", self.capacity, low=1)
+        check_positive("mean_service", self.mean_service)
+        check_choice("service", self.service, SERVICE_DISTRIBUTIONS)
+        check_positive("service_cv", self.service_cv)
+        check_probability("more_info", self.more_info)
+        check_nonnegative("handoff_delay", self.handoff_delay)
+
+    def service_times(self, z_exp: np.ndarray, z_norm: np.ndarray) -> np.ndarray:
+        """Service times from standard exponential or normal draws (same shape), time units."""
+        if self.service == "exponential":
+            return self.mean_service * z_exp
+        sigma2 = math.log1p(self.service_cv**2)
+        return np.exp(math.log(self.mean_service) - sigma2 / 2 + math.sqrt(sigma2) * z_norm)
+
+
+def _default_touchpoints() -> tuple[TouchpointParams, ...]:
+    spec = [("research", 4, 0.2, 0.1), ("contact", 3, 0.5, 0.2), ("buy", 2, 0.3, 0.05),
+            ("onboarding", 3, 0.6, 0.1), ("support", 3, 0.8, 0.2)]
+    return tuple(TouchpointParams(name=n, capacity=c, mean_service=m, more_info=p,
+                                  handoff_delay=0.1) for n, c, m, p in spec)
+
+
+@dataclasses.dataclass(**FROZEN)
+class JourneyParams:
+    """A firm's journey: touchpoints in order, hand-offs, customer patience and costs.
+
+    Attributes
+    ----------
+    touchpoints : tuple of TouchpointParams
+        In the order an inquiry visits them; names unique and not ``"transfer"``.
+    handoffs : int
+        Extra department hand-offs per inquiry, each a visit to the ``transfer`` desk, >= 0.
+    handoff_after : tuple of str
+        Touchpoints after which the extra hand-offs happen, cycled; empty spreads them
+        round-robin over the gaps between touchpoints.
+    transfer : TouchpointParams
+        The desk that receives hand-offs (its name must be ``"transfer"``).
+    patience : float
+        Mean (exponential) time an inquiry waits in one queue before abandoning, > 0; ``inf``
+        for customers who never abandon.
+    escalation : float
+        Probability that an abandoning inquiry escalates rather than goes away.
+    max_more_info : int
+        Repeat visits allowed per touchpoint before the case is left open (asks for more).
+    sample_size : int
+        Inquiries simulated per period, >= 1.
+    staff_cost : float
+        Currency per unit of staff busy time, >= 0.
+    """
+
+    touchpoints: tuple[TouchpointParams, ...] = dataclasses.field(
+        default_factory=_default_touchpoints)
+    handoffs: int = 0
+    handoff_after: tuple[str, ...] = ()
+    transfer: TouchpointParams = dataclasses.field(default_factory=lambda: TouchpointParams(
+        name=TRANSFER, capacity=2, mean_service=0.25, handoff_delay=0.25))
+    patience: float = 2.0
+    escalation: float = 0.2
+    max_more_info: int = 2
+    sample_size: int = 400
+    staff_cost: float = 40.0
+
+    def __post_init__(self) -> None:
+        names = [tp.name for tp in self.touchpoints]
+        if not names:
+            raise ConfigError("touchpoints", self.touchpoints, "at least one touchpoint")
+        if len(set(names)) != len(names) or TRANSFER in names:
+            raise ConfigError("touchpoints", names, f"unique names other than {TRANSFER!r}")
+        check_int("handoffs", self.handoffs, low=0)
+        for k, name in enumerate(self.handoff_after):
+            check_choice(f"handoff_after[{k}]", name, names)
+        if self.transfer.name != TRANSFER:
+            raise ConfigError("transfer.name", self.transfer.name, repr(TRANSFER))
+        if not (isinstance(self.patience, (int, float)) and self.patience == math.inf):
+            check_positive("patience", self.patience)
+        check_probability("escalation", self.escalation)
+        check_int("max_more_info", self.max_more_info, low=0)
+        check_int("sample_size", self.sample_size, low=1)
+        check_nonnegative("staff_cost", self.staff_cost)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Touchpoint names in result order: the journey's, then ``"transfer"``."""
+        return tuple(tp.name for tp in self.touchpoints) + (TRANSFER,)
+
+    def route(self) -> np.ndarray:
+        """Touchpoint index of every step, shape (step,); ``len(touchpoints)`` is the desk."""
+        n = len(self.touchpoints)
+        names = [tp.name for tp in self.touchpoints]
+        after = ([names.index(a) for a in self.handoff_after] if self.handoff_after
+                 else list(range(max(n - 1, 1))))
+        extra = np.bincount([after[k % len(after)] for k in range(self.handoffs)], minlength=n)
+        return np.concatenate([[k] + [n] * int(extra[k]) for k in range(n)]).astype(int)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True, eq=False)
+class JourneyStats:
+    """What one period's sampled journey measured.
+
+    Per-touchpoint arrays have shape (touchpoint,), in the order of ``touchpoint``
+    (the journey's touchpoints, then ``"transfer"``). Times are in the time unit of the
+    service times. Rates over no arrivals are NaN.
+
+    Attributes
+    ----------
+    touchpoint : tuple of str
+    arrivals : ndarray of int
+        Inquiries reaching the touchpoint (one per step; repeat visits not counted).
+    visits : ndarray of int
+        Queue joins, repeat visits for more information included.
+    mean_wait, p90_wait : ndarray of float
+        Mean and 90th percentile of the time in queue per visit (abandoned visits included).
+    handoffs : ndarray of int
+        Inquiries passed on from the touchpoint to another department.
+    completion_rate, abandonment_rate : ndarray of float
+        Fractions of arrivals that passed the touchpoint, or abandoned in its queue.
+    n_inquiries : int
+    final_actions : ndarray of int, shape (action,)
+        Counts of :data:`FINAL_ACTIONS`; they sum to ``n_inquiries``.
+    completion : float
+        Fraction of inquiries that bought.
+    mean_time_in_journey : float
+        Mean time from arrival to final action.
+    staff_time : float
+        Total staff busy time.
+    cost_to_serve : float
+        ``staff_time * staff_cost / n_inquiries``, currency per inquiry.
+    """
+
+    touchpoint: tuple[str, ...]
+    arrivals: np.ndarray
+    visits: np.ndarray
+    mean_wait: np.ndarray
+    p90_wait: np.ndarray
+    handoffs: np.ndarray
+    completion_rate: np.ndarray
+    abandonment_rate: np.ndarray
+    n_inquiries: int
+    final_actions: np.ndarray
+    completion: float
+    mean_time_in_journey: float
+    staff_time: float
+    cost_to_serve: float
+
+    def action(self, name: str) -> int:
+        """Count of one final action, e.g. ``stats.action("escalates")``."""
+        return int(self.final_actions[FINAL_ACTIONS.index(name)])
+
+
+def erlang_c_wait(arrival_rate: float, mean_service: float, servers: int) -> float:
+    """Mean wait in queue of an M/M/c queue (Erlang C), time units; ``inf`` if unstable.
+
+    Examples
+    --------
+    >>> round(erlang_c_wait(0.5, 1.0, 1), 6)  # M/M/1: rho / (mu - lambda)
+    1.0
+    """
+    load = arrival_rate * mean_service
+    if load >= servers:
+        return math.inf
+    blocking = 1.0  # Erlang B by the stable recursion B(k) = a B(k-1) / (k + a B(k-1))
+    for k in range(1, servers + 1):
+        blocking = load * blocking / (k + load * blocking)
+    rho = load / servers
+    waiting = blocking / (1.0 - rho + rho * blocking)
+    return waiting * mean_service / (servers - load)
+
+
+@dataclasses.dataclass(**FROZEN)
+class _Draws:
+    """Every random number of one simulation, drawn up front (shapes in inquiry, step, loop)."""
+
+    arrival: np.ndarray      # (inquiry,) arrival times
+    service: np.ndarray      # (inquiry, step, loop)
+    patience: np.ndarray     # (inquiry, step, loop)
+    more_info: np.ndarray    # (inquiry, step, loop) uniforms
+    handoff: np.ndarray      # (inquiry, step) standard exponentials
+    escalate: np.ndarray     # (inquiry,) uniforms
+
+
+def _step_draws(rng: np.random.Generator, desks, n: int, loops: int,
+                patience: float) -> dict[str, np.ndarray]:
+    """Draws for one visit per desk in ``desks``: arrays of shape (inquiry, desk, loop)."""
+    shape = (n, len(desks), loops)
+    z_exp, z_norm = rng.standard_exponential(shape), rng.standard_normal(shape)
+    service = np.empty(shape)
+    for k, desk in enumerate(desks):
+        service[:, k] = desk.service_times(z_exp[:, k], z_norm[:, k])
+    wait = rng.standard_exponential(shape)
+    return {"service": service,
+            "patience": np.full(shape, math.inf) if math.isinf(patience) else wait * patience,
+            "more_info": rng.random(shape),
+            "handoff": rng.standard_exponential(shape[:2])}
+
+
+def _draw(params: JourneyParams, route: np.ndarray, arrival_rate: float, horizon: float,
+          rng: np.random.Generator) -> _Draws:
+    """Draw everything up front: touchpoint visits first, then the extra hand-offs, so that
+    adding hand-offs leaves every touchpoint's random numbers unchanged (common random
+    numbers across settings)."""
+    n, loops, n_touch = params.sample_size, params.max_more_info + 1, len(params.touchpoints)
+    arrival = np.cumsum(rng.standard_exponential(n) / arrival_rate)
+    m = int(np.sum(arrival < horizon))
+    touch = _step_draws(rng, params.touchpoints, n, loops, params.patience)
+    escalate = rng.random(n)
+    extra = _step_draws(rng, (params.transfer,) * params.handoffs, n, loops, params.patience)
+    column = np.where(route < n_touch, route, np.cumsum(route >= n_touch) - 1)
+    source = [touch if k < n_touch else extra for k in route]
+
+    def steps(key: str) -> np.ndarray:
+        return np.stack([src[key][:m, c] for src, c in zip(source, column, strict=True)],
+                        axis=1)
+
+    return _Draws(arrival=arrival[:m], service=steps("service"), patience=steps("patience"),
+                  more_info=steps("more_info"), handoff=steps("handoff"), escalate=escalate[:m])
+
+
+class _Log:
+    """Mutable tallies of one run (private; frozen into :class:`JourneyStats` at the end)."""
+
+    def __init__(self, n_touchpoints: int, n_inquiries: int) -> None:
+        self.waits: list[list[float]] = [[] for _ in range(n_touchpoints)]
+        z = np.zeros(n_touchpoints, dtype=np.int64)
+        self.arrivals, self.passed, self.abandoned, self.handoffs = z.copy(), z.copy(), \
+            z.copy(), z.copy()
+        self.action = np.zeros(n_inquiries, dtype=np.int64)
+        self.time = np.zeros(n_inquiries)
+        self.staff_time = 0.0
+
+
+def _visit(env, resource, patience: float, service: float, log: _Log, k: int):
+    """Queue at desk ``k`` for at most ``patience``; be served. Returns whether served."""
+    with resource.request() as req:
+        queued = env.now
+        yield (req if math.isinf(patience) else req | env.timeout(patience))
+        log.waits[k].append(env.now - queued)
+        if not req.triggered:
+            return False
+        yield env.timeout(service)
+        log.staff_time += service
+    return True
+
+
+def _step(env, i, s, k, delay, desks, resources, params, draws, log):
+    """Step ``s`` (desk ``k``) of inquiry ``i``, reached after a hand-off ``delay``.
+
+    The hand-off is waiting too: it uses up the patience of the first visit. Returns the
+    inquiry's final action index if it ends here, else 0.
+    """
+    log.arrivals[k] += 1
+    patience = draws.patience[i, s, 0]
+    if delay >= patience:
+        yield env.timeout(patience)
+        log.abandoned[k] += 1
+        return 3 if draws.escalate[i] < params.escalation else 2
+    yield env.timeout(delay)
+    for loop in range(params.max_more_info + 1):
+        patience = draws.patience[i, s, loop] - (delay if loop == 0 else 0.0)
+        if not (yield from _visit(env, resources[k], patience, draws.service[i, s, loop],
+                                  log, k)):
+            log.abandoned[k] += 1
+            return 3 if draws.escalate[i] < params.escalation else 2
+        if draws.more_info[i, s, loop] >= desks[k].more_info:
+            log.passed[k] += 1
+            return 0
+    return 1
+
+
+def _inquiry(env, i, route, desks, resources, params, draws, log):
+    """SimPy process of inquiry ``i``: walk the route; record its final action and time."""
+    start, action, delay = env.now, 0, 0.0
+    for s, k in enumerate(route):
+        action = yield from _step(env, i, s, k, delay, desks, resources, params, draws, log)
+        if action:
+            break
+        if s < route.size - 1:
+            log.handoffs[k] += 1
+            delay = desks[k].handoff_delay * draws.handoff[i, s]
+    log.action[i], log.time[i] = action, env.now - start
+
+
+def _source(env, route, desks, resources, params, draws, log):
+    for i, t in enumerate(draws.arrival):
+        yield env.timeout(t - env.now)
+        env.process(_inquiry(env, i, route, desks, resources, params, draws, log))
+
+
+def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / np.maximum(den, 1), np.nan)
+
+
+def _stats(params: JourneyParams, log: _Log) -> JourneyStats:
+    n = log.action.size
+    waits = [np.asarray(w) for w in log.waits]
+    mean_wait = np.array([w.mean() if w.size else np.nan for w in waits])
+    p90 = np.array([np.quantile(w, 0.9) if w.size else np.nan for w in waits])
+    actions = np.bincount(log.action, minlength=len(FINAL_ACTIONS))
+    return JourneyStats(
+        touchpoint=params.names, arrivals=log.arrivals,
+        visits=np.array([w.size for w in waits]), mean_wait=mean_wait, p90_wait=p90,
+        handoffs=log.handoffs, completion_rate=_rate(log.passed, log.arrivals),
+        abandonment_rate=_rate(log.abandoned, log.arrivals), n_inquiries=n,
+        final_actions=actions, completion=float(actions[0] / n) if n else math.nan,
+        mean_time_in_journey=float(log.time.mean()) if n else math.nan,
+        staff_time=float(log.staff_time),
+        cost_to_serve=float(log.staff_time * params.staff_cost / n) if n else math.nan)
+
+
+def simulate_journey(params: JourneyParams, arrival_rate: float, rng: np.random.Generator,
+                     horizon: float = math.inf) -> JourneyStats:
+    """Simulate one period's sample of inquiries through the journey.
+
+    Parameters
+    ----------
+    params : JourneyParams
+    arrival_rate : float
+        Poisson arrival rate of inquiries, per time unit of the service times, > 0.
+        Scale the period's demand into it: load rises with demand.
+    rng : numpy.random.Generator
+        The only source of randomness (e.g. the model's ``journey`` stream).
+    horizon : float
+        Arrivals stop at ``horizon`` or after ``params.sample_size`` inquiries, whichever
+        comes first; queues then drain (every inquiry reaches a final action).
+
+    Returns
+    -------
+    JourneyStats
+    """
+    check_positive("arrival_rate", arrival_rate)
+    route = params.route()
+    draws = _draw(params, route, arrival_rate, horizon, rng)
+    desks = params.touchpoints + (params.transfer,)
+    env = simpy.Environment()
+    resources = [simpy.Resource(env, capacity=d.capacity) for d in desks]
+    log = _Log(len(desks), draws.arrival.size)
+    env.process(_source(env, route, desks, resources, params, draws, log))
+    env.run()
+    return _stats(params, log)
