@@ -14,6 +14,7 @@ from agents.innovation import InnovationParams
 from agents.offers import MENUS, BundleParams, LadderParams, OfferBook, TierParams
 from agents.strategies import Strategy, build
 from agents.strategies.base import Observation
+from sim.fit import stage_index
 from sim.params import FROZEN, FrozenMap, from_mapping
 from sim.validation import (
     ConfigError,
@@ -35,7 +36,9 @@ class FirmParams:
     (see :mod:`agents.events`). ``care`` is the firm's relationship investment (a
     satisfying purchase bonds like ``1 + care`` ordinary ones, bonds wear ``1 + care``
     times slower) and ``care_cost`` what it costs per buyer per period (cost to serve).
-    ``innovation`` is how it keeps up with disruption waves (:mod:`agents.innovation`)."""
+    ``innovation`` is how it keeps up with disruption waves (:mod:`agents.innovation`).
+    ``stage`` (commodity ... transformation) and ``supplied_depth`` (0-10) place it on the
+    iCustomer chart (:mod:`sim.fit`); serving at depth D costs ``depth_cost * D`` per buyer."""
 
     name: str
     strategy: Any
@@ -52,6 +55,9 @@ class FirmParams:
     care: float = 0.0
     care_cost: float = 0.0
     innovation: InnovationParams = dataclasses.field(default_factory=InnovationParams)
+    stage: str = "service"
+    supplied_depth: float = 5.0
+    depth_cost: float = 0.0
 
     def __post_init__(self) -> None:
         if (self.tiers is None) == (self.ladder is None):
@@ -76,6 +82,9 @@ class FirmParams:
         check_probability("initial_insiders", self.initial_insiders)
         check_int("entry_period", self.entry_period, low=0)
         check_range("care", self.care, 0.0, 100.0)
+        stage_index(self.stage, "stage")
+        check_range("supplied_depth", self.supplied_depth, 0.0, 10.0)
+        check_nonnegative("depth_cost", self.depth_cost)
         if not isinstance(self.innovation, InnovationParams):
             if not isinstance(self.innovation, Mapping):
                 raise ConfigError("innovation", self.innovation,

@@ -30,7 +30,7 @@ __all__ = ["SegmentParams", "PopulationParams", "CustomerPopulation", "Awareness
 #: What is drawn per customer, each from its own child of the population stream
 #: (append only: the order fixes the streams).
 DRAWS = ("segment", "weights", "price_sensitivity", "budget", "loss_aversion", "need",
-         "infers_quality", "valuation", "awareness", "last_purchase")
+         "infers_quality", "valuation", "awareness", "last_purchase", "desired_depth")
 
 
 class AwarenessState:
@@ -67,6 +67,8 @@ class SegmentParams:
     outside_utility: float = 0.0
     price_quality_share: float = 0.0
     expectation: float = 5.0
+    desired_depth: float = 5.0
+    desired_depth_spread: float = 1.0
 
     def __post_init__(self) -> None:
         check_probability("share", self.share)
@@ -91,6 +93,8 @@ class SegmentParams:
         check_finite("outside_utility", self.outside_utility)
         check_probability("price_quality_share", self.price_quality_share)
         check_finite("expectation", self.expectation)
+        check_range("desired_depth", self.desired_depth, 0.0, 10.0)
+        check_range("desired_depth_spread", self.desired_depth_spread, 0.0, 10.0)
 
 
 @dataclasses.dataclass(**FROZEN)
@@ -168,6 +172,9 @@ class CustomerPopulation:
         Individual multiplier of the segment's valuation table.
     expectation : ndarray of float32, shape (customer,)
         Benefit the customer expects from a purchase.
+    desired_depth : ndarray of float32, shape (customer,)
+        Interaction depth d_i in [0, 10] the customer wants (iCustomer; rises with the
+        value stage of what they buy, see :mod:`sim.fit`).
     awareness : ndarray of int8, shape (firm, customer)
         :class:`AwarenessState` code per firm.
     bond : ndarray of float32, shape (firm, customer)
@@ -199,6 +206,7 @@ class CustomerPopulation:
     infers_quality: np.ndarray
     valuation_scale: np.ndarray
     expectation: np.ndarray
+    desired_depth: np.ndarray
     awareness: np.ndarray
     bond: np.ndarray
     last_purchase: np.ndarray
@@ -291,6 +299,8 @@ class CustomerPopulation:
         hardship = np.clip(
             (np.median(budget) / budget) ** params.hardship_exponent, 0.1, 10.0
         )
+        depth = np.clip(per_segment("desired_depth") + per_segment("desired_depth_spread")
+                        * streams["desired_depth"].standard_normal(n), 0.0, 10.0)
 
         n_firms = initial_awareness.shape[0]
         u = streams["awareness"].random((n_firms, n))
@@ -321,6 +331,7 @@ class CustomerPopulation:
             infers_quality=infers,
             valuation_scale=vscale.astype(f32),
             expectation=per_segment("expectation").astype(f32),
+            desired_depth=depth.astype(f32),
             awareness=awareness,
             bond=bond,
             last_purchase=last,

@@ -41,7 +41,8 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now, booked) ->
         return np.bincount(offers.firm, weights=x, minlength=n_firms)
 
     f_units, f_rev, f_var = by_firm(units), by_firm(revenue), by_firm(var_cost)
-    serve = model.care_cost * f_units  # relationship care per buyer (cost to serve)
+    # cost to serve per buyer: relationship care, and interaction depth (iCustomer)
+    serve = (model.care_cost + model.depth_cost * model.supplied_depth) * f_units
     invest = model.investment[model.period]  # adopting a disruption wave's technology
     total, total_rev = units.sum(), revenue.sum()
     counts = pop.state_counts()

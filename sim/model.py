@@ -17,6 +17,7 @@ from agents.population import AwarenessState, CustomerPopulation
 from agents.strategies.base import Observation
 from sim.accounting import period_accounts
 from sim.choice import OUTSIDE, logit_choice
+from sim.fit import stage_index
 from sim.market_state import MarketOffers
 from sim.recorder import Recorder
 from sim.streams import streams
@@ -76,6 +77,9 @@ class MarketModel(mesa.Model):
         self.advertising = np.array([f.advertising for f in firms])
         self.fixed_cost = np.array([f.fixed_cost for f in firms])
         self.care = np.array([f.care for f in firms])
+        self.supplied_depth = np.array([f.supplied_depth for f in firms], dtype=np.float32)
+        self.stage = np.array([stage_index(f.stage) for f in firms], dtype=np.int8)
+        self.depth_cost = np.array([f.depth_cost for f in firms])
         self.care_cost = np.array([f.care_cost for f in firms])
         self.valuations = self._valuation_table()
         self.attribute_value = spec.market.value.get("attributes") or AttributeValue()
@@ -115,9 +119,10 @@ class MarketModel(mesa.Model):
             period=t,
             economy_index=float(self.economy[last]),
             rung=self.offers.rung[own],
-            # what a unit sold costs the firm: production plus its care per buyer
+            # what a unit sold costs the firm: production plus its cost to serve per buyer
             unit_cost=self.offers.unit_cost[own] * self.cost_index[t]
-            + self.care_cost[firm.index],
+            + self.care_cost[firm.index]
+            + self.depth_cost[firm.index] * float(self.supplied_depth[firm.index]),
             list_price=self.offers.list_price[own],
             price=own_prices[own].copy(),
             units=rec["units"][last, own] if t > 0 else np.zeros(own.size),
@@ -215,6 +220,8 @@ class MarketModel(mesa.Model):
             list_price=book.list_price, offer_firm=book.firm, valuations=self.valuations,
             social=wom, concession=offers.concession, commitment=offers.commitment,
             committed=committed, budget=budget, transparency=tau, insider=insider,
+            desired_depth=pop.desired_depth[shop], supplied_depth=self.supplied_depth[book.firm],
+            stage=self.stage[book.firm],
         )
 
     # -- the period ----------------------------------------------------------------

@@ -50,7 +50,7 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("firm_variable_cost", "period firm", "currency", "variable cost"),
     _v("fixed_cost", "period firm", "currency", "fixed cost"),
     _v("cost_to_serve", "period firm", "currency",
-       "cost of serving buyers (relationship care per buyer)"),
+       "cost of serving buyers (relationship care and interaction depth per buyer)"),
     _v("adopted_technology", "period firm", "1",
        "technology level the firm has adopted (0 until it adopts a disruption's)"),
     _v("investment", "period firm", "currency",

@@ -15,6 +15,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
+from sim.fit import FitValue
 from sim.params import FROZEN, from_mapping
 from sim.validation import ConfigError, check_finite, check_nonnegative
 
@@ -78,6 +79,12 @@ class ChoiceSituation:
         ``1 - tau_t`` of the true difference (commoditisation).
     insider : ndarray of bool, shape (firm, shopper), optional
         Shoppers who are insiders of each firm (needed when ``transparency > 0``).
+    desired_depth : ndarray, shape (shopper,), optional
+        Interaction depth each shopper wants, d_i in [0, 10] (the ``fit`` component).
+    supplied_depth : ndarray, shape (offer,), optional
+        Interaction depth the offer's firm supplies, D in [0, 10].
+    stage : ndarray of int, shape (offer,), optional
+        Economic-value stage of the offer's firm (0 = commodity .. 4 = transformation).
     """
 
     weights: np.ndarray
@@ -102,6 +109,9 @@ class ChoiceSituation:
     budget: np.ndarray | None = None
     transparency: float = 0.0
     insider: np.ndarray | None = None
+    desired_depth: np.ndarray | None = None
+    supplied_depth: np.ndarray | None = None
+    stage: np.ndarray | None = None
 
     @property
     def has_deals(self) -> bool:
@@ -419,14 +429,17 @@ def comparable(s: ChoiceSituation, x: np.ndarray, spread: float) -> np.ndarray:
 
 def _offers(s: ChoiceSituation, rows: np.ndarray) -> ChoiceSituation:
     """``s`` restricted to offers ``rows`` (per-offer fields only)."""
+    per_offer = {k: getattr(s, k)[rows] for k in ("supplied_depth", "stage")
+                 if getattr(s, k) is not None}
     return dataclasses.replace(
         s, price=s.price[rows], list_price=s.list_price[rows], offer_firm=s.offer_firm[rows],
-        concession=s.concession[rows], commitment=s.commitment[rows])
+        concession=s.concession[rows], commitment=s.commitment[rows], **per_offer)
 
 
 #: Component classes by config name. A new component is one class and one line here.
 COMPONENTS: dict[str, type] = {
-    c.name: c for c in (AttributeValue, BondValue, SocialValue, ContextValue, PriceValue)
+    c.name: c for c in (AttributeValue, BondValue, SocialValue, ContextValue, PriceValue,
+                        FitValue)
 }
 
 

@@ -1,0 +1,62 @@
+"""The iCustomer fit through the market: under-serving a stage loses customers, over-serving
+costs money without winning them (MODEL.md §4, §6; seed 000:15). Off by default."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from scenarios.config import build_scenario, load_config
+from sim import simulate
+from sim.validation import ConfigError
+
+SMALL = ("population.n_customers=4000", "n_periods=30", "economy=steady",
+         "strategy@firms.a.strategy=hold", "strategy@firms.b.strategy=hold",
+         "strategy@firms.c.strategy=hold")
+FIT = ("market.value.fit.enabled=true",)
+
+
+def run(*overrides: str):
+    return simulate(load_config([*SMALL, *overrides]))
+
+
+def late_share(ds, firm: str = "a") -> float:
+    return float(ds["share"].sel(firm=firm).isel(period=slice(15, None)).mean())
+
+
+def test_the_fit_is_off_by_default_and_changes_nothing_then():
+    a = run("firms.a.stage=transformation", "firms.a.supplied_depth=0")
+    b = run()
+    np.testing.assert_array_equal(a["units"].values, b["units"].values)
+
+
+def test_under_serving_a_transformation_loses_customers():
+    under = run(*FIT, "firms.a.stage=transformation", "firms.a.supplied_depth=2")
+    fitting = run(*FIT, "firms.a.stage=transformation", "firms.a.supplied_depth=9")
+    assert late_share(under) < late_share(fitting) - 0.1
+
+
+def test_over_serving_a_commodity_costs_money_and_wins_nobody():
+    lean = run(*FIT, "firms.a.stage=commodity", "firms.a.supplied_depth=5",
+               "firms.a.depth_cost=0.5")
+    lavish = run(*FIT, "firms.a.stage=commodity", "firms.a.supplied_depth=9",
+                 "firms.a.depth_cost=0.5")
+    # a commodity buyer wants at most depth 6 (10 - 2 x 2), so 5 is within tolerance for
+    # all of them: more depth adds no value, identical choices
+    np.testing.assert_array_equal(lean["units"].values, lavish["units"].values)
+    np.testing.assert_allclose(lavish["cost_to_serve"].sel(firm="a"),
+                               0.5 * 9 * lavish["firm_units"].sel(firm="a"))
+    assert float(lavish["profit"].sel(firm="a").sum()) < float(lean["profit"].sel(firm="a").sum())
+
+
+@pytest.mark.parametrize(("overrides", "field"), [
+    (("firms.a.stage=artisanal",), "firms.a.stage"),
+    (("firms.a.supplied_depth=11",), "firms.a.supplied_depth"),
+    (("firms.a.depth_cost=-1",), "firms.a.depth_cost"),
+    (("population.segments.mainstream.desired_depth=-1",),
+     "population.segments.mainstream.desired_depth"),
+    (("market.value.fit.beta_under=-1",), "beta_under"),
+])
+def test_bad_fit_settings_are_one_line_errors(overrides, field):
+    with pytest.raises(ConfigError, match=field):
+        build_scenario(load_config([*SMALL, *overrides]))
