@@ -44,7 +44,7 @@ from sim.value import ChoiceSituation, ValueFunction
 __all__ = ["ValueTerms", "CustomerRow", "CustomerAgent", "ReferenceMarket"]
 
 #: Value components the reference knows how to compute.
-KNOWN_COMPONENTS = ("attributes", "bond", "social", "context", "price")
+KNOWN_COMPONENTS = ("attributes", "bond", "social", "context", "price", "fit")
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -62,6 +62,10 @@ class ValueTerms:
     price_weight: float = 0.0
     commitment_cost: float = 0.0
     transparency_weight: float = 0.0
+    fit_under: float = 0.0
+    fit_over: float = 0.0
+    fit_tolerance: float = 0.0
+    fit_stage_shift: float = 0.0
 
     @classmethod
     def of(cls, value_function: ValueFunction) -> ValueTerms:
@@ -84,6 +88,9 @@ class ValueTerms:
         if (c := value_function.get("price")) is not None:
             terms.update(price_weight=1.0, commitment_cost=c.commitment_cost,
                          transparency_weight=c.transparency_weight)
+        if (c := value_function.get("fit")) is not None and c.enabled:
+            terms.update(fit_under=c.beta_under, fit_over=c.beta_over,
+                         fit_tolerance=c.tolerance, fit_stage_shift=c.stage_shift)
         return cls(**{k: float(v) for k, v in terms.items()})
 
 
@@ -114,6 +121,8 @@ class CustomerRow:
         What the customer can spend this period (inf: no limit given).
     insider : list of bool, shape (firm,)
         An insider of the firm (keeps seeing its attributes under price transparency).
+    desired_depth : float
+        Interaction depth wanted at the service stage (iCustomer fit).
     """
 
     weights: list[float]
@@ -130,6 +139,7 @@ class CustomerRow:
     committed: list[bool]
     budget: float
     insider: list[bool]
+    desired_depth: float
 
 
 class CustomerAgent(mesa.Agent):
@@ -164,6 +174,17 @@ class CustomerAgent(mesa.Agent):
             # a price above list does not read as higher quality)
             benefit *= min(1.0, m.price[j] / m.list_price[j]) ** elasticity
         return benefit
+
+    def fit(self, j: int) -> float:
+        """iCustomer fit of offer ``j``: the depth this customer wants at the offer's stage,
+        ``clip(d_i + shift * (stage - 2), 0, 10)``, against the depth its firm supplies."""
+        m, c, t = self.model, self.row, self.model.terms
+        if (t.fit_under == 0 and t.fit_over == 0) or m.supplied_depth is None:
+            return 0.0
+        wanted = min(10.0, max(0.0, c.desired_depth + t.fit_stage_shift * (m.stage[j] - 2)))
+        supplied = m.supplied_depth[j]
+        return (-t.fit_under * max(0.0, wanted - t.fit_tolerance - supplied)
+                - t.fit_over * max(0.0, supplied - wanted - t.fit_tolerance))
 
     def seen_price_cost(self, j: int, menu: list[int]) -> float:
         """What paying for ``j`` costs as price transparency shows it: for a non-insider
@@ -247,6 +268,7 @@ class CustomerAgent(mesa.Agent):
             value += t.social_beta * m.social[f]
             value += self.context_bonus(j, menu)
             value -= t.price_weight * self.seen_price_cost(j, menu)
+            value += self.fit(j)
             values.append(value)
         crowded = sum(1 for j in menu if any(m.similar[j][k] for k in menu))
         return values, c.outside_utility + t.overload * crowded
@@ -328,6 +350,9 @@ class ReferenceMarket(mesa.Model):
         self.offer_firm = np.asarray(s.offer_firm).tolist()
         self.social = np.asarray(s.social, dtype=np.float64).tolist()
         self.transparency = float(s.transparency)
+        self.supplied_depth = (None if s.supplied_depth is None
+                               else np.asarray(s.supplied_depth, dtype=np.float64).tolist())
+        self.stage = None if s.stage is None else np.asarray(s.stage).tolist()
         # engine tables are offer-major; the reference reads them customer by customer
         self.valuations = np.asarray(s.valuations, dtype=np.float64).T.tolist()
         self.n_offers = len(self.price)
@@ -389,6 +414,8 @@ def _rows(s: ChoiceSituation, outside_utility: np.ndarray) -> list[CustomerRow]:
         budget=np.full(s.n_shoppers, np.inf) if s.budget is None else s.budget,
         insider=(np.zeros((s.social.shape[0], s.n_shoppers), bool) if s.insider is None
                  else s.insider).T,
+        desired_depth=(np.full(s.n_shoppers, 5.0) if s.desired_depth is None
+                       else s.desired_depth),
     )
     lists = {k: np.asarray(v).tolist() for k, v in columns.items()}
     return [CustomerRow(**{k: v[i] for k, v in lists.items()}) for i in range(s.n_shoppers)]

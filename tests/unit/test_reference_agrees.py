@@ -114,6 +114,26 @@ def test_price_transparency_agrees_with_the_reference(model, transparency):
                                atol=1e-3)
 
 
+@pytest.mark.parametrize("beta_over", [0.0, 0.3])
+def test_the_icustomer_fit_agrees_with_the_reference(model, beta_over):
+    """Firms at different stages and depths; customers' desired depths vary."""
+    from sim.fit import FitValue
+
+    s, outside = shopping(model)
+    stage = np.array([0, 2, 4] * 3)[: s.price.shape[0]]
+    supplied = np.array([1.0, 5.0, 3.0] * 3, dtype=np.float32)[: s.price.shape[0]]
+    s = dataclasses.replace(s, stage=stage, supplied_depth=supplied)
+    vf = ValueFunction(components=(
+        *(c for c in model.market.value.components if c.name != "fit"),
+        FitValue(beta_under=0.8, beta_over=beta_over)))
+    fit = vf.get("fit").contribution(s).offers
+    assert (fit < 0).any() and (fit == 0).any()  # some offers fit, some do not
+    engine, reference, _ = both(s, outside, vf, model.market.noise_scale)
+    assert_agree(engine, reference, s.consider)
+    without, _, _ = both(s, outside, model.market.value, model.market.noise_scale)
+    assert not np.allclose(engine[0], without[0])  # the fit term is really in both
+
+
 def test_attraction_and_overload_agree_with_the_reference(model):
     s, outside = shopping(model)
     names = list(model.offers.name)
