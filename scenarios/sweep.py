@@ -243,7 +243,7 @@ def plan_runs(directory: str | os.PathLike, dims: Mapping[str, list],
     ConfigError
         The first invalid point (nothing has been written).
     """
-    from scenarios.config import build_scenario, load_config, plain
+    from scenarios.config import build_scenario, resolved_config
 
     _check_dim_names(dims)
     replicates = dims.get("replicate", [None])
@@ -252,7 +252,7 @@ def plan_runs(directory: str | os.PathLike, dims: Mapping[str, list],
             check_int("replicate", rep, low=0)
     runs, configs = [], {}
     for labels, over in points:
-        data = {k: v for k, v in plain(load_config(list(over))).items() if k != "overrides"}
+        data = resolved_config(list(over))
         build_scenario(data)  # an invalid point stops the sweep before it starts
         for rep in replicates:
             run_config = data if rep is None else {**data, "replicate": rep}

@@ -245,3 +245,30 @@ def test_every_study_design_loads_and_its_scenarios_build(name):
     for condition in params.conditions.values():
         for arm in params.arms.values():
             build_scenario(load_config([*params.base, *condition, *arm]))
+
+
+@pytest.mark.parametrize("overrides", [
+    [], ["economy.depth=0.2", "replicate=3", "strategy@firms.a.strategy=hold"],
+    ["firms.a.strategy.depth=0.1", "economy.shape=L"], ["+foo=1"], ["market.value.context={}"],
+    ["firms.b.price_war={start: 5, duration: 2, depth: 0.1}"], ["economy=steady", "seed=4"],
+    ["+events=price_war", "firms.b.price_war.depth=0.2"],
+    ["economy.depth=0.2", "economy.depth=0.3"],
+    ["market.value.fit.enabled=true", "firms.a.stage=goods"],
+])
+def test_the_sweeps_fast_path_resolves_exactly_what_hydra_composes(overrides):
+    from scenarios.config import plain, resolved_config
+
+    expected = plain(load_config(overrides))
+    expected.pop("overrides")
+    assert resolved_config(overrides) == expected
+
+
+@pytest.mark.parametrize("overrides", [["firms.b.price_war.start=3"], ["economy.dpth=0.1"],
+                                       ["strategy@firms.a.strategy=nope", "economy.depth=0.1"]])
+def test_the_sweeps_fast_path_refuses_what_hydra_refuses(overrides):
+    from scenarios.config import resolved_config
+
+    with pytest.raises(ConfigError):
+        load_config(overrides)
+    with pytest.raises(ConfigError):
+        resolved_config(overrides)
