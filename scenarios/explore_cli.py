@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from scenarios.cli import fail
-from scenarios.sweep_cli import collect_and_report, split_hydra
+from scenarios.sweep_cli import collect_and_report, interrupted, run_plan, split_hydra
 from sim.validation import ConfigError
 
 __all__ = ["explore_command", "analyse_folder"]
@@ -39,8 +38,7 @@ USAGE = "valuesim explore DESIGN.yaml [samples=N] [replicates=R] [executor=...] 
 def explore_command(args: Sequence[str]) -> int:
     """Plan, run, collect and analyse a design; the exit status of ``valuesim explore``."""
     from scenarios.design import check_design, load_design, plan_design, sample_design
-    from scenarios.executors import open_executor, split_executor
-    from scenarios.sweep import execute
+    from scenarios.executors import split_executor
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     if not args or args[0].startswith("-"):
@@ -58,17 +56,11 @@ def explore_command(args: Sequence[str]) -> int:
         print(f"valuesim: design {design.name}: {design.sampler}, {sample.n_samples} points "
               f"x {_plural(design.replicates, 'replicate')} = {len(plan.runs)} runs over "
               f"{', '.join(sample.names)} -> {plan.directory}", flush=True)
-        loaded = {}
-        with open_executor(executor) as ex:
-            plan.write()
-            report = execute(plan, ex, progress=True, keep=loaded)
+        _, loaded = run_plan(plan, executor)
     except ConfigError as err:
         return fail(err)
     except KeyboardInterrupt:
-        print("\nvaluesim: interrupted; finished runs are kept. Re-run the same command to "
-              "resume.", file=sys.stderr)
-        return 130
-    print(f"valuesim: {report.summary()}", flush=True)
+        return interrupted()
     status = collect_and_report(plan.directory, loaded)
     analyse_folder(plan.directory, design, sample)
     return status

@@ -34,13 +34,12 @@ import dataclasses
 import logging
 import os
 import re
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from scenarios.cli import fail
-from scenarios.sweep_cli import collect_and_report, split_hydra
+from scenarios.sweep_cli import collect_and_report, interrupted, run_plan, split_hydra
 from sim.params import FROZEN, FrozenMap, from_mapping
 from sim.validation import ConfigError, check_choice, check_finite, check_int, check_range
 
@@ -258,9 +257,8 @@ def check_request(request: FuturesRequest) -> None:
 
 def futures_command(args: Sequence[str]) -> int:
     """Plan, run, collect and compare; the exit status of ``valuesim futures``."""
-    from scenarios.executors import open_executor, split_executor
+    from scenarios.executors import split_executor
     from scenarios.futures import check_future, load_future, plan_futures, sample_future
-    from scenarios.sweep import execute
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
@@ -285,17 +283,11 @@ def futures_command(args: Sequence[str]) -> int:
               f"strategies {', '.join(request.strategies)} of firm {request.firm} x "
               f"{request.samples} sampled worlds = {len(plan.runs)} runs -> {plan.directory}",
               flush=True)
-        loaded: dict = {}
-        with open_executor(executor) as ex:
-            plan.write()
-            report = execute(plan, ex, progress=True, keep=loaded)
+        _, loaded = run_plan(plan, executor)
     except ConfigError as err:
         return fail(err)
     except KeyboardInterrupt:
-        print("\nvaluesim: interrupted; finished runs are kept. Re-run the same command to "
-              "resume.", file=sys.stderr)
-        return 130
-    print(f"valuesim: {report.summary()}", flush=True)
+        return interrupted()
     status = collect_and_report(plan.directory, loaded)
     analyse_futures(plan.directory, request, futures)
     return status

@@ -21,7 +21,8 @@ from pathlib import Path
 from scenarios.cli import fail
 from sim.validation import ConfigError
 
-__all__ = ["sweep", "collect_command", "split_hydra", "collect_and_report"]
+__all__ = ["sweep", "collect_command", "split_hydra", "collect_and_report", "run_plan",
+           "interrupted"]
 
 
 def split_hydra(overrides: Sequence[str]) -> tuple[list[str], list[str], str | None]:
@@ -45,8 +46,8 @@ def split_hydra(overrides: Sequence[str]) -> tuple[list[str], list[str], str | N
 
 def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
     """Plan, run and collect a sweep; the exit status of ``valuesim run -m``."""
-    from scenarios.executors import open_executor, split_executor
-    from scenarios.sweep import execute, plan_grid
+    from scenarios.executors import split_executor
+    from scenarios.sweep import plan_grid
 
     logging.getLogger("MESA").setLevel(logging.WARNING)
     try:
@@ -66,19 +67,37 @@ def sweep(overrides: Sequence[str], flags: Sequence[str] = ()) -> int:
             _hydra_multirun(scenario, hydra, flags, plan.directory)
             report, loaded = None, None
         else:
-            loaded = {}
-            with open_executor(executor) as ex:
-                plan.write()
-                report = execute(plan, ex, progress=True, keep=loaded)
+            report, loaded = run_plan(plan, executor)
     except ConfigError as err:
         return fail(err)
     except KeyboardInterrupt:
-        print("\nvaluesim: interrupted; finished runs are kept. Re-run the same command to "
-              "resume, or `valuesim collect DIR` to combine what is there.", file=sys.stderr)
-        return 130
-    if report is not None:
-        print(f"valuesim: {report.summary()}", flush=True)
+        return interrupted()
     return collect_and_report(plan.directory, loaded)
+
+
+def run_plan(plan, executor_params):
+    """Start the executor, write the plan's manifest, run what is missing, say how it went.
+
+    Every command that runs a sweep folder (``run -m``, ``explore``, ``futures``) goes
+    through here. Returns the :class:`~scenarios.sweep.SweepReport` and the finished runs'
+    datasets by key (for :func:`collect_and_report`).
+    """
+    from scenarios.executors import open_executor
+    from scenarios.sweep import execute
+
+    loaded: dict = {}
+    with open_executor(executor_params) as ex:
+        plan.write()
+        report = execute(plan, ex, progress=True, keep=loaded)
+    print(f"valuesim: {report.summary()}", flush=True)
+    return report, loaded
+
+
+def interrupted() -> int:
+    """Say what Ctrl-C left behind; exit status 130."""
+    print("\nvaluesim: interrupted; finished runs are kept. Re-run the same command to "
+          "resume, or `valuesim collect DIR` to combine what is there.", file=sys.stderr)
+    return 130
 
 
 def collect_and_report(directory: Path, loaded=None) -> int:
