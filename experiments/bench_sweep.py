@@ -57,8 +57,9 @@ def sweep_overrides(args: argparse.Namespace) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
+    from scenarios.collect import collect
     from scenarios.executors import ExecutorParams, open_executor
-    from scenarios.sweep import collect, execute, plan_grid
+    from scenarios.sweep import execute, plan_grid
 
     with tempfile.TemporaryDirectory(prefix="bench_sweep_") as tmp:
         directory = args.keep or Path(tmp) / "sweep"

@@ -139,8 +139,9 @@ def run_study(params: StudyParams, *, progress: bool = True,
     """
     import tempfile
 
+    from scenarios.collect import collect
     from scenarios.executors import ExecutorParams, open_executor
-    from scenarios.sweep import collect, execute, plan_runs
+    from scenarios.sweep import execute, plan_runs
 
     dims = {"condition": list(params.conditions), "arm": list(params.arms),
             "replicate": list(range(params.replicates))}

@@ -102,7 +102,8 @@ def interrupted() -> int:
 
 def collect_and_report(directory: Path, loaded=None) -> int:
     """Collect a sweep folder, print what it holds; exit status 1 if any run failed."""
-    from scenarios.sweep import SweepPlan, collect
+    from scenarios.collect import collect
+    from scenarios.sweep import SweepPlan
 
     plan = SweepPlan.read(directory)
     ds, report = collect(directory, loaded=loaded)
