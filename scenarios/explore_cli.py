@@ -22,7 +22,6 @@ command resumes it.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -117,23 +116,17 @@ def _figure(table, outcomes: Sequence[str], path: Path) -> Path | None:
     import matplotlib.pyplot as plt
 
     from scenarios.sensitivity import PLOTTED, plot_indices
-    from sim.io import atomic_temp
+    from sim.io import write_atomic
 
     n_params = max(1, table.loc[table["index"].isin(PLOTTED), "parameter"].nunique())
     fig, axes = plt.subplots(len(outcomes), 1, squeeze=False, layout="constrained",
                              figsize=(8, 0.6 + len(outcomes) * (0.9 + 0.45 * n_params)))
     for ax, outcome in zip(axes[:, 0], outcomes, strict=True):
         plot_indices(table, outcome, ax)
-    tmp = atomic_temp(path)
     try:
-        fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        return write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     finally:
         plt.close(fig)
-    return path
 
 
 def _plural(n: int, word: str) -> str:

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -488,15 +487,10 @@ def _fan_figure(ds, variable: str, firm: str, futures: Sequence, path: Path) -> 
 def _save(fig, path: Path) -> None:
     import matplotlib.pyplot as plt
 
-    from sim.io import atomic_temp
+    from sim.io import write_atomic
 
-    tmp = atomic_temp(path)
     try:
-        fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+        write_atomic(path, lambda tmp: fig.savefig(tmp, dpi=110, format="png"))
     finally:
         plt.close(fig)
 

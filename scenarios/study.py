@@ -210,6 +210,8 @@ def main(name: str, analyse: Callable[[xr.Dataset, StudyParams], tuple[str, Any]
 
     import matplotlib
 
+    from sim.io import write_atomic, write_results, write_text
+
     matplotlib.use("Agg")
 
     args = list(sys.argv[1:] if argv is None else argv)
@@ -233,14 +235,12 @@ def main(name: str, analyse: Callable[[xr.Dataset, StudyParams], tuple[str, Any]
     out.mkdir(parents=True, exist_ok=True)
     encoding = {v: {"zlib": True, "complevel": 4, "dtype": "float32"} for v in ds.data_vars
                 if ds[v].dtype.kind == "f"}
-    tmp = out / ".dataset.nc.tmp"
-    ds.to_netcdf(tmp, encoding=encoding)
-    os.replace(tmp, out / "dataset.nc")
-    figure.savefig(out / "figure.png", dpi=110)
+    write_results(ds, out / "dataset.nc", encoding=encoding)
+    write_atomic(out / "figure.png", lambda tmp: figure.savefig(tmp, dpi=110, format="png"))
     command = " ".join([f"python experiments/{name}.py", *args])
     header = (f"# {params.title}\n\n**Claim (MODEL.md §12):** {params.claim}\n\n"
               f"**Command:** `{command}` — {params.replicates} replicates per arm and "
               f"condition, seed {params.seed}, common random numbers across arms.\n\n")
-    (out / "result.md").write_text(header + body)
+    write_text(out / "result.md", header + body)
     print(f"wrote {out}/result.md, figure.png, dataset.nc")
     return 0
