@@ -166,8 +166,15 @@ def _guarded(fn):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``valuesim`` console script."""
-    args = list(sys.argv[1:] if argv is None else argv)
+    """Entry point of the ``valuesim`` console script (Ctrl-C anywhere: exit 130)."""
+    try:
+        return _dispatch(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        print("valuesim: interrupted", file=sys.stderr)
+        return 130
+
+
+def _dispatch(args: list[str]) -> int:
     if not args or args[0] in ("-h", "--help", "help"):
         print(USAGE)
         return 0

@@ -15,14 +15,15 @@ from __future__ import annotations
 import dataclasses
 import math
 import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sim.params import FROZEN, from_mapping
 from sim.validation import ConfigError, check_choice, check_int, check_positive
 
-__all__ = ["ExecutorParams", "split_executor", "open_executor", "SerialExecutor",
-           "LocalExecutor", "DaskExecutor"]
+__all__ = ["ExecutorParams", "split_executor", "open_executor", "stop_requested",
+           "SerialExecutor", "LocalExecutor", "DaskExecutor"]
 
 KINDS = ("local", "serial", "dask")
 
@@ -120,6 +121,21 @@ def _chunk_size(params: ExecutorParams, n_runs: int, workers: int) -> int:
     return max(1, min(32, math.ceil(n_runs / (16 * max(workers, 1)))))
 
 
+_STOP = None  # in a local worker: the pool's stop event
+
+
+def _start_worker(stop) -> None:
+    """A local worker leaves Ctrl-C to its parent and watches the pool's stop event."""
+    global _STOP
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _STOP = stop
+
+
+def stop_requested() -> bool:
+    """Whether the sweep this worker serves was interrupted (finish the run, start no more)."""
+    return _STOP is not None and _STOP.is_set()
+
+
 class SerialExecutor:
     """Runs chunks one after another in this process (debugging, tiny sweeps)."""
 
@@ -148,6 +164,10 @@ class LocalExecutor:
     imported) and spawned elsewhere. The start method is set on the pool, not globally
     (``import mesa`` sets the global one to ``spawn``, which would make every worker
     re-import the stack, about a second each).
+
+    Ctrl-C reaches only the parent (workers ignore SIGINT): leaving the executor on an
+    exception cancels the queued chunks and tells running ones to stop after the run
+    in hand, so an interrupted sweep ends promptly with only whole results files.
     """
 
     def __init__(self, params: ExecutorParams | None = None) -> None:
@@ -161,10 +181,14 @@ class LocalExecutor:
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        self._stop = context.Event()
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                         initializer=_start_worker, initargs=(self._stop,))
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is not None:
+            self._stop.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def chunk_size(self, n_runs: int) -> int:

@@ -391,15 +391,19 @@ def run_chunk(jobs: Sequence[tuple[str, dict, tuple[str, ...]]], runs_dir: str,
     """Run ``(key, config, overrides)`` jobs one after another; each writes its own file.
 
     A run that raises leaves ``<key>.error.yaml`` (its config, seed, traceback) and
-    the chunk goes on. With ``return_results`` each outcome also carries the run's
-    dataset, so the caller can combine the sweep without reading the files back.
+    the chunk goes on; an interrupted sweep stops it before its next run. With
+    ``return_results`` each outcome also carries the run's dataset, so the caller can
+    combine the sweep without reading the files back.
     """
+    from scenarios.executors import stop_requested
     from sim.io import write_results
     from sim.run import simulate
 
     out = Path(runs_dir)
     outcomes = []
     for key, config, overrides in jobs:
+        if stop_requested():
+            break
         start = time.perf_counter()
         try:
             ds = simulate(config, overrides=list(overrides))
