@@ -11,6 +11,7 @@ import numpy as np
 
 from agents.events import PriceWar
 from agents.innovation import InnovationParams
+from agents.journey import JourneyParams
 from agents.offers import MENUS, BundleParams, LadderParams, OfferBook, TierParams
 from agents.strategies import Strategy, build
 from agents.strategies.base import Observation
@@ -38,7 +39,9 @@ class FirmParams:
     times slower) and ``care_cost`` what it costs per buyer per period (cost to serve).
     ``innovation`` is how it keeps up with disruption waves (:mod:`agents.innovation`).
     ``stage`` (commodity ... transformation) and ``supplied_depth`` (0-10) place it on the
-    iCustomer chart (:mod:`sim.fit`); serving at depth D costs ``depth_cost * D`` per buyer."""
+    iCustomer chart (:mod:`sim.fit`); serving at depth D costs ``depth_cost * D`` per buyer.
+    ``journey`` is its customer journey (:mod:`agents.journey`; None: customers buy
+    directly)."""
 
     name: str
     strategy: Any
@@ -58,6 +61,7 @@ class FirmParams:
     stage: str = "service"
     supplied_depth: float = 5.0
     depth_cost: float = 0.0
+    journey: JourneyParams | None = None
 
     def __post_init__(self) -> None:
         if (self.tiers is None) == (self.ladder is None):

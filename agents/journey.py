@@ -35,11 +35,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import simpy
 
-from sim.params import FROZEN
+from sim.params import FROZEN, from_mapping, to_mapping
 from sim.validation import (
     ConfigError,
     check_choice,
@@ -133,7 +135,10 @@ class JourneyParams:
     max_more_info : int
         Repeat visits allowed per touchpoint before the case is left open (asks for more).
     sample_size : int
-        Inquiries simulated per period, >= 1.
+        Inquiries measured per simulation, >= 1.
+    warmup : int
+        Inquiries simulated first to load the queues, then discarded, >= 0 (the sample
+        then sees a journey in its working state, not an empty office).
     staff_cost : float
         Currency per unit of staff busy time, >= 0.
     """
@@ -148,6 +153,7 @@ class JourneyParams:
     escalation: float = 0.2
     max_more_info: int = 2
     sample_size: int = 400
+    warmup: int = 100
     staff_cost: float = 40.0
 
     def __post_init__(self) -> None:
@@ -166,7 +172,36 @@ class JourneyParams:
         check_probability("escalation", self.escalation)
         check_int("max_more_info", self.max_more_info, low=0)
         check_int("sample_size", self.sample_size, low=1)
+        check_int("warmup", self.warmup, low=0)
         check_nonnegative("staff_cost", self.staff_cost)
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], path: str = "journey") -> JourneyParams:
+        """Build from a config mapping; ``touchpoints`` may be a list of touchpoints or a
+        mapping ``{name: fields}`` in visiting order (the form the configs use, so that
+        ``...journey.touchpoints.contact.capacity=12`` works on the command line)."""
+        data = dict(data)
+        tps = data.get("touchpoints")
+        if isinstance(tps, Mapping):
+            items = []
+            for name, fields in tps.items():
+                if not isinstance(fields, Mapping):
+                    raise ConfigError(f"{path}.touchpoints.{name}", fields,
+                                      "a mapping of touchpoint fields (capacity, ...)")
+                items.append(from_mapping(TouchpointParams, {"name": str(name), **fields},
+                                          f"{path}.touchpoints.{name}"))
+            data["touchpoints"] = tuple(items)
+        if isinstance(data.get("transfer"), Mapping):
+            data["transfer"] = {"name": TRANSFER, **data["transfer"]}
+        return from_mapping(cls, data, path)
+
+    def to_mapping(self) -> dict[str, Any]:
+        """The config form :meth:`from_mapping` reads (touchpoints keyed by name)."""
+        out = {f.name: to_mapping(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        out["touchpoints"] = {tp["name"]: {k: v for k, v in tp.items() if k != "name"}
+                              for tp in out["touchpoints"]}
+        out["transfer"] = {k: v for k, v in out["transfer"].items() if k != "name"}
+        return out
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -215,6 +250,12 @@ class JourneyStats:
         Total staff busy time.
     cost_to_serve : float
         ``staff_time * staff_cost / n_inquiries``, currency per inquiry.
+    inquiry_action : ndarray of int, shape (inquiry,)
+        Each sampled inquiry's final action (index into :data:`FINAL_ACTIONS`).
+    inquiry_wait : ndarray of float, shape (inquiry,)
+        Each one's time spent waiting: in queues and in hand-offs.
+    inquiry_handoffs : ndarray of int, shape (inquiry,)
+        Each one's hand-offs between departments.
     """
 
     touchpoint: tuple[str, ...]
@@ -231,6 +272,9 @@ class JourneyStats:
     mean_time_in_journey: float
     staff_time: float
     cost_to_serve: float
+    inquiry_action: np.ndarray
+    inquiry_wait: np.ndarray
+    inquiry_handoffs: np.ndarray
 
     def action(self, name: str) -> int:
         """Count of one final action, e.g. ``stats.action("escalates")``."""
@@ -258,14 +302,15 @@ def erlang_c_wait(arrival_rate: float, mean_service: float, servers: int) -> flo
 
 @dataclasses.dataclass(**FROZEN)
 class _Draws:
-    """Every random number of one simulation, drawn up front (shapes in inquiry, step, loop)."""
+    """Every random number of one simulation, drawn up front, as nested lists indexed
+    ``[inquiry][step][loop]``."""
 
-    arrival: np.ndarray      # (inquiry,) arrival times
-    service: np.ndarray      # (inquiry, step, loop)
-    patience: np.ndarray     # (inquiry, step, loop)
-    more_info: np.ndarray    # (inquiry, step, loop) uniforms
-    handoff: np.ndarray      # (inquiry, step) standard exponentials
-    escalate: np.ndarray     # (inquiry,) uniforms
+    arrival: list      # [inquiry] arrival times
+    service: list      # [inquiry][step][loop]
+    patience: list     # [inquiry][step][loop]
+    more_info: list    # [inquiry][step][loop] uniforms
+    handoff: list      # [inquiry][step] standard exponentials
+    escalate: list     # [inquiry] uniforms
 
 
 def _step_draws(rng: np.random.Generator, desks, n: int, loops: int,
@@ -288,7 +333,8 @@ def _draw(params: JourneyParams, route: np.ndarray, arrival_rate: float, horizon
     """Draw everything up front: touchpoint visits first, then the extra hand-offs, so that
     adding hand-offs leaves every touchpoint's random numbers unchanged (common random
     numbers across settings)."""
-    n, loops, n_touch = params.sample_size, params.max_more_info + 1, len(params.touchpoints)
+    n, loops = params.warmup + params.sample_size, params.max_more_info + 1
+    n_touch = len(params.touchpoints)
     arrival = np.cumsum(rng.standard_exponential(n) / arrival_rate)
     m = int(np.sum(arrival < horizon))
     touch = _step_draws(rng, params.touchpoints, n, loops, params.patience)
@@ -301,31 +347,42 @@ def _draw(params: JourneyParams, route: np.ndarray, arrival_rate: float, horizon
         return np.stack([src[key][:m, c] for src, c in zip(source, column, strict=True)],
                         axis=1)
 
-    return _Draws(arrival=arrival[:m], service=steps("service"), patience=steps("patience"),
-                  more_info=steps("more_info"), handoff=steps("handoff"), escalate=escalate[:m])
+    # nested lists: the event loop reads single numbers, far faster from lists than arrays
+    return _Draws(arrival=arrival[:m].tolist(), service=steps("service").tolist(),
+                  patience=steps("patience").tolist(), more_info=steps("more_info").tolist(),
+                  handoff=steps("handoff").tolist(), escalate=escalate[:m].tolist())
 
 
 class _Log:
-    """Mutable tallies of one run (private; frozen into :class:`JourneyStats` at the end)."""
+    """Mutable tallies of one run, plain lists while the events run (private; frozen into
+    :class:`JourneyStats` at the end)."""
 
     def __init__(self, n_touchpoints: int, n_inquiries: int) -> None:
         self.waits: list[list[float]] = [[] for _ in range(n_touchpoints)]
-        z = np.zeros(n_touchpoints, dtype=np.int64)
-        self.arrivals, self.passed, self.abandoned, self.handoffs = z.copy(), z.copy(), \
-            z.copy(), z.copy()
-        self.action = np.zeros(n_inquiries, dtype=np.int64)
-        self.time = np.zeros(n_inquiries)
+        self.arrivals = [0] * n_touchpoints
+        self.passed = [0] * n_touchpoints
+        self.abandoned = [0] * n_touchpoints
+        self.handoffs = [0] * n_touchpoints
+        self.action = [0] * n_inquiries
+        self.time = [0.0] * n_inquiries
+        self.wait = [0.0] * n_inquiries    # queue waits and hand-off delays
+        self.passes = [0] * n_inquiries    # hand-offs per inquiry
         self.staff_time = 0.0
 
 
-def _visit(env, resource, patience: float, service: float, log: _Log, k: int):
+def _visit(env, resource, patience: float, service: float, log: _Log, k: int, i: int):
     """Queue at desk ``k`` for at most ``patience``; be served. Returns whether served."""
     with resource.request() as req:
-        queued = env.now
-        yield (req if math.isinf(patience) else req | env.timeout(patience))
-        log.waits[k].append(env.now - queued)
-        if not req.triggered:
-            return False
+        if req.triggered:  # a free member of staff: served at once, nothing to wait for
+            log.waits[k].append(0.0)
+        else:
+            queued = env.now
+            yield (req if math.isinf(patience) else req | env.timeout(patience))
+            waited = env.now - queued
+            log.waits[k].append(waited)
+            log.wait[i] += waited
+            if not req.triggered:
+                return False
         yield env.timeout(service)
         log.staff_time += service
     return True
@@ -338,19 +395,22 @@ def _step(env, i, s, k, delay, desks, resources, params, draws, log):
     inquiry's final action index if it ends here, else 0.
     """
     log.arrivals[k] += 1
-    patience = draws.patience[i, s, 0]
+    patience = draws.patience[i][s][0]
     if delay >= patience:
         yield env.timeout(patience)
+        log.wait[i] += patience
         log.abandoned[k] += 1
         return 3 if draws.escalate[i] < params.escalation else 2
-    yield env.timeout(delay)
+    if delay > 0:
+        yield env.timeout(delay)
+        log.wait[i] += delay
     for loop in range(params.max_more_info + 1):
-        patience = draws.patience[i, s, loop] - (delay if loop == 0 else 0.0)
-        if not (yield from _visit(env, resources[k], patience, draws.service[i, s, loop],
-                                  log, k)):
+        patience = draws.patience[i][s][loop] - (delay if loop == 0 else 0.0)
+        if not (yield from _visit(env, resources[k], patience, draws.service[i][s][loop],
+                                  log, k, i)):
             log.abandoned[k] += 1
             return 3 if draws.escalate[i] < params.escalation else 2
-        if draws.more_info[i, s, loop] >= desks[k].more_info:
+        if draws.more_info[i][s][loop] >= desks[k].more_info:
             log.passed[k] += 1
             return 0
     return 1
@@ -365,14 +425,18 @@ def _inquiry(env, i, route, desks, resources, params, draws, log):
             break
         if s < route.size - 1:
             log.handoffs[k] += 1
-            delay = desks[k].handoff_delay * draws.handoff[i, s]
+            log.passes[i] += 1
+            delay = desks[k].handoff_delay * draws.handoff[i][s]
     log.action[i], log.time[i] = action, env.now - start
 
 
-def _source(env, route, desks, resources, params, draws, log):
+def _source(env, route, desks, resources, params, draws, log, warm):
+    """Arrivals: the first ``params.warmup`` inquiries load the queues and are tallied in
+    ``warm`` (not measured); the rest are the sample, tallied in ``log``."""
     for i, t in enumerate(draws.arrival):
         yield env.timeout(t - env.now)
-        env.process(_inquiry(env, i, route, desks, resources, params, draws, log))
+        env.process(_inquiry(env, i, route, desks, resources, params, draws,
+                             warm if i < params.warmup else log))
 
 
 def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -381,20 +445,27 @@ def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
 
 
 def _stats(params: JourneyParams, log: _Log) -> JourneyStats:
-    n = log.action.size
-    waits = [np.asarray(w) for w in log.waits]
+    first = params.warmup
+    action = np.asarray(log.action[first:], dtype=np.int64)
+    wait = np.asarray(log.wait[first:], dtype=np.float64)
+    n = action.size
+    arrivals = np.asarray(log.arrivals, dtype=np.int64)
+    waits = [np.asarray(w, dtype=np.float64) for w in log.waits]
     mean_wait = np.array([w.mean() if w.size else np.nan for w in waits])
     p90 = np.array([np.quantile(w, 0.9) if w.size else np.nan for w in waits])
-    actions = np.bincount(log.action, minlength=len(FINAL_ACTIONS))
+    actions = np.bincount(action, minlength=len(FINAL_ACTIONS))
     return JourneyStats(
-        touchpoint=params.names, arrivals=log.arrivals,
+        touchpoint=params.names, arrivals=arrivals,
         visits=np.array([w.size for w in waits]), mean_wait=mean_wait, p90_wait=p90,
-        handoffs=log.handoffs, completion_rate=_rate(log.passed, log.arrivals),
-        abandonment_rate=_rate(log.abandoned, log.arrivals), n_inquiries=n,
+        handoffs=np.asarray(log.handoffs, dtype=np.int64),
+        completion_rate=_rate(np.asarray(log.passed), arrivals),
+        abandonment_rate=_rate(np.asarray(log.abandoned), arrivals), n_inquiries=n,
         final_actions=actions, completion=float(actions[0] / n) if n else math.nan,
-        mean_time_in_journey=float(log.time.mean()) if n else math.nan,
+        mean_time_in_journey=float(np.mean(log.time[first:])) if n else math.nan,
         staff_time=float(log.staff_time),
-        cost_to_serve=float(log.staff_time * params.staff_cost / n) if n else math.nan)
+        cost_to_serve=float(log.staff_time * params.staff_cost / n) if n else math.nan,
+        inquiry_action=action, inquiry_wait=wait,
+        inquiry_handoffs=np.asarray(log.passes[first:], dtype=np.int64))
 
 
 def simulate_journey(params: JourneyParams, arrival_rate: float, rng: np.random.Generator,
@@ -410,8 +481,9 @@ def simulate_journey(params: JourneyParams, arrival_rate: float, rng: np.random.
     rng : numpy.random.Generator
         The only source of randomness (e.g. the model's ``journey`` stream).
     horizon : float
-        Arrivals stop at ``horizon`` or after ``params.sample_size`` inquiries, whichever
-        comes first; queues then drain (every inquiry reaches a final action).
+        Arrivals stop at ``horizon`` or after ``params.warmup + params.sample_size``
+        inquiries, whichever comes first; queues then drain (every inquiry reaches a
+        final action). Only inquiries after the warm-up are measured.
 
     Returns
     -------
@@ -423,7 +495,8 @@ def simulate_journey(params: JourneyParams, arrival_rate: float, rng: np.random.
     desks = params.touchpoints + (params.transfer,)
     env = simpy.Environment()
     resources = [simpy.Resource(env, capacity=d.capacity) for d in desks]
-    log = _Log(len(desks), draws.arrival.size)
-    env.process(_source(env, route, desks, resources, params, draws, log))
+    log = _Log(len(desks), len(draws.arrival))
+    warm = _Log(len(desks), len(draws.arrival))
+    env.process(_source(env, route, desks, resources, params, draws, log, warm))
     env.run()
     return _stats(params, log)

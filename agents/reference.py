@@ -44,7 +44,7 @@ from sim.value import ChoiceSituation, ValueFunction
 __all__ = ["ValueTerms", "CustomerRow", "CustomerAgent", "ReferenceMarket"]
 
 #: Value components the reference knows how to compute.
-KNOWN_COMPONENTS = ("attributes", "bond", "social", "context", "price", "fit")
+KNOWN_COMPONENTS = ("attributes", "bond", "social", "context", "price", "fit", "journey")
 
 
 @dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
@@ -66,6 +66,8 @@ class ValueTerms:
     fit_over: float = 0.0
     fit_tolerance: float = 0.0
     fit_stage_shift: float = 0.0
+    journey_wait: float = 0.0
+    journey_handoff: float = 0.0
 
     @classmethod
     def of(cls, value_function: ValueFunction) -> ValueTerms:
@@ -91,6 +93,8 @@ class ValueTerms:
         if (c := value_function.get("fit")) is not None and c.enabled:
             terms.update(fit_under=c.beta_under, fit_over=c.beta_over,
                          fit_tolerance=c.tolerance, fit_stage_shift=c.stage_shift)
+        if (c := value_function.get("journey")) is not None:
+            terms.update(journey_wait=c.beta_wait, journey_handoff=c.beta_handoff)
         return cls(**{k: float(v) for k, v in terms.items()})
 
 
@@ -248,6 +252,13 @@ class CustomerAgent(mesa.Agent):
             deal += t.commitment_cost * m.commitment[j]
         return min(plain, deal)
 
+    def journey(self, f: int) -> float:
+        """What this customer expects to lose in firm ``f``'s journey (waits, hand-offs)."""
+        m, t = self.model, self.model.terms
+        if m.journey_wait is None or math.isnan(m.journey_wait[f]):
+            return 0.0
+        return t.journey_wait * m.journey_wait[f] + t.journey_handoff * m.journey_handoffs[f]
+
     def perceived_values(self) -> tuple[list[float], float]:
         """Perceived value of every offer and of the outside option.
 
@@ -269,6 +280,7 @@ class CustomerAgent(mesa.Agent):
             value += self.context_bonus(j, menu)
             value -= t.price_weight * self.seen_price_cost(j, menu)
             value += self.fit(j)
+            value -= self.journey(f)
             values.append(value)
         crowded = sum(1 for j in menu if any(m.similar[j][k] for k in menu))
         return values, c.outside_utility + t.overload * crowded
@@ -353,6 +365,10 @@ class ReferenceMarket(mesa.Model):
         self.supplied_depth = (None if s.supplied_depth is None
                                else np.asarray(s.supplied_depth, dtype=np.float64).tolist())
         self.stage = None if s.stage is None else np.asarray(s.stage).tolist()
+        self.journey_wait = (None if s.journey_wait is None
+                             else np.asarray(s.journey_wait, dtype=np.float64).tolist())
+        self.journey_handoffs = (None if s.journey_handoffs is None
+                                 else np.asarray(s.journey_handoffs, dtype=np.float64).tolist())
         # engine tables are offer-major; the reference reads them customer by customer
         self.valuations = np.asarray(s.valuations, dtype=np.float64).T.tolist()
         self.n_offers = len(self.price)

@@ -24,7 +24,8 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now, booked) ->
     offers_now : MarketOffers
     booked : dict
         From the booking step: ``revenue`` by offer (shape (offer,), simulated
-        customers), ``acquired`` and ``satisfied`` buyers by firm (shape (firm,)).
+        customers), ``acquired`` and ``satisfied`` buyers by firm (shape (firm,)), and
+        ``journey_cost`` by firm (real customers' journeys, currency).
     """
     pop, offers = model.population, model.offers
     n_firms, n_offers = len(model.firms), offers.n_offers
@@ -41,8 +42,10 @@ def period_accounts(model, shop, s, choice, surplus, wom, offers_now, booked) ->
         return np.bincount(offers.firm, weights=x, minlength=n_firms)
 
     f_units, f_rev, f_var = by_firm(units), by_firm(revenue), by_firm(var_cost)
-    # cost to serve per buyer: relationship care, and interaction depth (iCustomer)
-    serve = (model.care_cost + model.depth_cost * model.supplied_depth) * f_units
+    # cost to serve: relationship care and interaction depth (iCustomer) per buyer, and
+    # the staff time of the customer journey
+    serve = ((model.care_cost + model.depth_cost * model.supplied_depth) * f_units
+             + booked["journey_cost"])
     invest = model.investment[model.period]  # adopting a disruption wave's technology
     total, total_rev = units.sum(), revenue.sum()
     counts = pop.state_counts()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from agents.awareness import AwarenessParams
+from agents.journey_book import JourneyMarketParams
 from sim.params import FROZEN
 from sim.validation import (
     ConfigError,
@@ -40,6 +41,8 @@ class MarketParams:
         Sd of realised benefit around the offer's true benefit.
     information_lag : int
         Periods before a rival's posted price is seen by a firm.
+    journey : JourneyMarketParams
+        Whether firms' customer journeys run, and how (see :mod:`agents.journey_book`).
     """
 
     value_dimensions: tuple[str, ...] = ("quality", "convenience", "experience", "service")
@@ -51,6 +54,7 @@ class MarketParams:
     expectation_drift: float = 0.0
     satisfaction_noise: float = 1.0
     information_lag: int = 0
+    journey: JourneyMarketParams = dataclasses.field(default_factory=JourneyMarketParams)
 
     def __post_init__(self) -> None:
         if not self.value_dimensions or len(set(self.value_dimensions)) != len(

@@ -13,11 +13,13 @@ import numpy as np
 from agents.awareness import book_experience, decay_bonds, move_awareness, net_word_of_mouth
 from agents.firm import Firm
 from agents.innovation import adoption
+from agents.journey import FINAL_ACTIONS
+from agents.journey_book import BUYS, ESCALATES, JourneyBook, touchpoint_names
 from agents.population import AwarenessState, CustomerPopulation
 from agents.strategies.base import Observation
 from sim.accounting import period_accounts
 from sim.choice import OUTSIDE, logit_choice
-from sim.fit import stage_index
+from sim.fit import charge_basis, stage_index
 from sim.market_state import MarketOffers
 from sim.recorder import Recorder
 from sim.streams import streams
@@ -81,6 +83,13 @@ class MarketModel(mesa.Model):
         self.stage = np.array([stage_index(f.stage) for f in firms], dtype=np.int8)
         self.depth_cost = np.array([f.depth_cost for f in firms])
         self.care_cost = np.array([f.care_cost for f in firms])
+        # a transformation charges for the outcome: only buyers who get it pay (seed 000)
+        self.pays_on_outcome = np.array([charge_basis(f.stage) == "outcomes" for f in firms])
+        journeys = [f.journey for f in firms]
+        self.journey = JourneyBook(journeys, spec.market.journey,
+                                   rngs["journey"].bit_generator.seed_seq,
+                                   touchpoint_names(journeys))
+        self._journey_rng = rngs["journey"]
         self.valuations = self._valuation_table()
         self.attribute_value = spec.market.value.get("attributes") or AttributeValue()
         self.period = 0
@@ -95,6 +104,8 @@ class MarketModel(mesa.Model):
             "offer": list(self.offers.name),
             "segment": list(spec.population.segment_names),
             "state": list(AwarenessState.NAMES),
+            "touchpoint": list(self.journey.touchpoints),
+            "action": list(FINAL_ACTIONS),
         })
 
     def _valuation_table(self) -> np.ndarray:
@@ -222,6 +233,8 @@ class MarketModel(mesa.Model):
             committed=committed, budget=budget, transparency=tau, insider=insider,
             desired_depth=pop.desired_depth[shop], supplied_depth=self.supplied_depth[book.firm],
             stage=self.stage[book.firm],
+            journey_wait=self.journey.expected_wait if self.journey.active else None,
+            journey_handoffs=self.journey.expected_handoffs if self.journey.active else None,
         )
 
     # -- the period ----------------------------------------------------------------
@@ -245,14 +258,23 @@ class MarketModel(mesa.Model):
         value, outside_extra = mp.value(s)
         outside = pop.outside_utility[shop] + outside_extra
         choice, surplus = logit_choice(value, outside, s.consider, mp.noise_scale, uniforms)
-        booked = self._after_purchase(t, shop, s, choice, noise)
+        served = self._journeys(t, shop, choice)
+        choice = np.where(served.action == BUYS, choice, OUTSIDE)  # the journey lost them
+        booked = self._after_purchase(t, shop, s, choice, noise, served)
         self.recorder.record(t, economy_index=e, transparency=self.transparency[t],
-                             technology_frontier=self.frontier[t],
+                             technology_frontier=self.frontier[t], **served.record,
                              **period_accounts(
             self, shop, s, choice, surplus, wom, offers, booked))
         self.period += 1
 
-    def _after_purchase(self, t, shop, s, choice, noise) -> dict:
+    def _journeys(self, t, shop, choice):
+        """Shoppers who chose a firm go through its journey (:mod:`agents.journey_book`)."""
+        u = (self._journey_rng.random(self.population.n_customers, dtype=np.float32)[shop]
+             if self.journey.active else None)
+        chosen = np.where(choice != OUTSIDE, self.offers.firm[np.maximum(choice, 0)], -1)
+        return self.journey.serve(t, chosen, self.spec.population.customer_weight, u)
+
+    def _after_purchase(self, t, shop, s, choice, noise, served) -> dict:
         """Book purchases and update customers; the period's booked totals for the accounts."""
         pop, mp = self.population, self.market
         bought = choice != OUTSIDE
@@ -266,10 +288,21 @@ class MarketModel(mesa.Model):
         deal = price_value.takes_deal(s, local, j)
         paid = s.price[j] * np.where(deal, 1.0 - s.concession[j], 1.0) if s.has_deals \
             else s.price[j]
-        revenue = np.bincount(j, weights=paid, minlength=self.offers.n_offers)
         delivered = (self.attribute_value.delivered(s, local, j)
                      + mp.satisfaction_noise * noise[bought])
+        journey_value = mp.value.get("journey")
+        if journey_value is not None and self.journey.active:  # the journey they lived
+            delivered = delivered - journey_value.penalty(served.wait[bought],
+                                                          served.handoffs[bought])
         satisfied = delivered >= pop.expectation[rows]
+        if self.pays_on_outcome.any():  # charged for outcomes: only the satisfied pay
+            paid = np.where(self.pays_on_outcome[firm] & ~satisfied, 0.0, paid)
+        revenue = np.bincount(j, weights=paid, minlength=self.offers.n_offers)
+        escalated = served.action == ESCALATES
+        if escalated.any():  # an escalation sours the relationship: detractor, bond damaged
+            ef, er = served.firm[escalated], shop[escalated]
+            pop.bond[ef, er] *= np.float32(1 - mp.awareness.bond_damage)
+            pop.promoter[ef, er] = -1
         satisfied_buyers = np.bincount(firm, weights=satisfied, minlength=n_firms)
         decay_bonds(pop.bond, mp.awareness, self.care)
         book_experience(pop, rows, firm, satisfied, period=t, params=mp.awareness,
@@ -290,4 +323,5 @@ class MarketModel(mesa.Model):
         posted = s.price.astype(np.float32)[:, None]
         seen = theta * s.reference_price + (1 - theta) * posted
         pop.reference_price[:, shop] = np.where(aware, seen, s.reference_price)
-        return {"revenue": revenue, "acquired": acquired, "satisfied": satisfied_buyers}
+        return {"revenue": revenue, "acquired": acquired, "satisfied": satisfied_buyers,
+                "journey_cost": served.record["journey_cost"]}

@@ -13,7 +13,7 @@ import numpy as np
 __all__ = ["Variable", "OUTPUTS", "DIMS", "check_dataset"]
 
 #: Dims a single run's variables may use (MODEL.md §10).
-DIMS = ("period", "firm", "offer", "segment", "state")
+DIMS = ("period", "firm", "offer", "segment", "state", "touchpoint", "action")
 
 
 class Variable(NamedTuple):
@@ -50,7 +50,7 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("firm_variable_cost", "period firm", "currency", "variable cost"),
     _v("fixed_cost", "period firm", "currency", "fixed cost"),
     _v("cost_to_serve", "period firm", "currency",
-       "cost of serving buyers (relationship care and interaction depth per buyer)"),
+       "cost of serving customers (care and interaction depth per buyer, journey staff)"),
     _v("adopted_technology", "period firm", "1",
        "technology level the firm has adopted (0 until it adopts a disruption's)"),
     _v("investment", "period firm", "currency",
@@ -68,6 +68,28 @@ OUTPUTS: tuple[Variable, ...] = (
     _v("word_of_mouth", "period firm", "1",
        "net word of mouth (promoters - detractors) / customers"),
     _v("satisfied_share", "period firm", "1", "share of buyers satisfied (NaN without sales)"),
+    _v("inquiries", "period firm", "customers",
+       "customers who chose the firm and entered its journey"),
+    _v("journey_completion", "period firm", "1",
+       "share of inquiries that bought (NaN without inquiries)"),
+    _v("journey_wait", "period firm", "hours",
+       "mean time an inquiry waited, in queues and hand-offs (NaN without a journey)"),
+    _v("journey_cost", "period firm", "currency",
+       "staff cost of the journey (part of cost to serve)"),
+    _v("final_actions", "period firm action", "customers",
+       "inquiries by final action (buys, asks for more, goes away, escalates)"),
+    _v("touchpoint_arrivals", "period firm touchpoint", "customers",
+       "inquiries reaching the touchpoint"),
+    _v("touchpoint_handoffs", "period firm touchpoint", "customers",
+       "inquiries handed off from the touchpoint to another department"),
+    _v("touchpoint_mean_wait", "period firm touchpoint", "hours",
+       "mean wait in the touchpoint's queue (NaN: not visited)"),
+    _v("touchpoint_p90_wait", "period firm touchpoint", "hours",
+       "90th percentile of the wait in the touchpoint's queue (NaN: not visited)"),
+    _v("touchpoint_completion", "period firm touchpoint", "1",
+       "share of arrivals that passed the touchpoint (NaN: not visited)"),
+    _v("touchpoint_abandonment", "period firm touchpoint", "1",
+       "share of arrivals that gave up in the touchpoint's queue (NaN: not visited)"),
     _v("in_market", "period", "customers", "customers in the market"),
     _v("buyers", "period", "customers", "customers who bought"),
     _v("outside_share", "period", "1",
@@ -96,9 +118,9 @@ def check_dataset(ds) -> list[str]:
             problems.append(f"{v.name}: dims {da.dims} != {v.dims}")
         if da.attrs.get("units") != v.units or da.attrs.get("long_name") != v.long_name:
             problems.append(f"{v.name}: units/long_name differ from the schema")
-        nonneg = v.units in ("customers", "purchases") or v.name in (
+        nonneg = v.units in ("customers", "purchases", "hours") or v.name in (
             "price", "unit_cost", "revenue", "variable_cost", "fixed_cost", "cost_to_serve",
-            "investment", "consumer_surplus")
+            "investment", "consumer_surplus", "journey_cost")
         if nonneg and np.nanmin(np.asarray(da.values, dtype=float), initial=0.0) < 0:
             problems.append(f"{v.name}: negative values")
     for name in ds.data_vars:

@@ -4,7 +4,8 @@
 parameter object with ``contribution(situation) -> Contribution``; a
 contribution adds to the offers' values, to the outside option's, or both.
 Adding a mechanism (journey experience, interaction-depth fit, ...) is one new
-component class listed in :data:`COMPONENTS`; no other component changes.
+component class listed in :data:`COMPONENTS` (as :class:`sim.fit.FitValue` and
+:class:`sim.experience.JourneyValue` are); no other component changes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any, ClassVar, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
+from sim.experience import JourneyValue
 from sim.fit import FitValue
 from sim.params import FROZEN, from_mapping
 from sim.validation import ConfigError, check_finite, check_nonnegative
@@ -85,6 +87,10 @@ class ChoiceSituation:
         Interaction depth the offer's firm supplies, D in [0, 10].
     stage : ndarray of int, shape (offer,), optional
         Economic-value stage of the offer's firm (0 = commodity .. 4 = transformation).
+    journey_wait, journey_handoffs : ndarray, shape (firm,), optional
+        What shoppers expect of each firm's customer journey (last period's mean wait per
+        inquiry, time units, and hand-offs per inquiry; NaN: no journey) -- the
+        ``journey`` component.
     """
 
     weights: np.ndarray
@@ -112,6 +118,8 @@ class ChoiceSituation:
     desired_depth: np.ndarray | None = None
     supplied_depth: np.ndarray | None = None
     stage: np.ndarray | None = None
+    journey_wait: np.ndarray | None = None
+    journey_handoffs: np.ndarray | None = None
 
     @property
     def has_deals(self) -> bool:
@@ -439,7 +447,7 @@ def _offers(s: ChoiceSituation, rows: np.ndarray) -> ChoiceSituation:
 #: Component classes by config name. A new component is one class and one line here.
 COMPONENTS: dict[str, type] = {
     c.name: c for c in (AttributeValue, BondValue, SocialValue, ContextValue, PriceValue,
-                        FitValue)
+                        FitValue, JourneyValue)
 }
 
 

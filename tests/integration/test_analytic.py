@@ -52,6 +52,7 @@ def textbook_spec(noise_scale: float, *, n_customers: int = 4000, **extra):
         "population=textbook_wtp", "economy=steady", f"population.n_customers={n_customers}",
         f"market.noise_scale={noise_scale}", "market.value.context.enabled=false",
         "market.value.bond.enabled=false", "market.value.social.enabled=false",
+        "market.value.fit.enabled=false", "market.journey.enabled=false",  # plain logit
         "strategy@firms.b.strategy=hold", "n_periods=1",
         "population.segments.students.budget_spread=0.8",  # some budgets bind
         "population.segments.students.valuation_spread=0.3",

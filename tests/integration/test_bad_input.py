@@ -124,6 +124,27 @@ CASES = [
     case("parameter-of-parameterless-strategy",
          "strategy@firms.a.strategy=hold +firms.a.strategy.lag=2",
          "firms.a.strategy.lag", "unknown key"),
+    # the customer journey and the iCustomer fit (issue 6)
+    case("touchpoint-zero-capacity", "firms.a.journey.touchpoints.contact.capacity=0",
+         "firms.a.journey.touchpoints.contact.capacity", "0"),
+    case("touchpoint-negative-capacity", "firms.b.journey.touchpoints.buy.capacity=-3",
+         "firms.b.journey.touchpoints.buy.capacity", "-3"),
+    case("negative-service-time", "firms.a.journey.touchpoints.support.mean_service=-0.5",
+         "firms.a.journey.touchpoints.support.mean_service", "-0.5"),
+    case("handoff-to-missing-touchpoint",
+         "firms.c.journey.handoffs=2 firms.c.journey.handoff_after=[billing]",
+         "firms.c.journey.handoff_after[0]", "billing"),
+    case("negative-handoffs", "firms.c.journey.handoffs=-1", "firms.c.journey.handoffs", "-1"),
+    case("misspelled-touchpoint-field", "+firms.a.journey.touchpoints.contact.capcity=4",
+         "firms.a.journey.touchpoints.contact.capcity", "unknown key"),
+    case("patience-zero", "firms.a.journey.patience=0", "firms.a.journey.patience", "0"),
+    case("load-step-below-1", "market.journey.load_step=0.5", "market.journey.load_step",
+         "0.5"),
+    case("depth-above-10", "firms.a.supplied_depth=11", "firms.a.supplied_depth", "11"),
+    case("negative-depth", "firms.b.supplied_depth=-1", "firms.b.supplied_depth", "-1"),
+    case("desired-depth-above-10", "population.segments.affluent.desired_depth=12",
+         "population.segments.affluent.desired_depth", "12"),
+    case("unknown-stage", "firms.c.stage=wisdom", "firms.c.stage", "wisdom"),
 ]
 
 #: Cases also run through the real console entry point in a subprocess.

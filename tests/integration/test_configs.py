@@ -81,8 +81,10 @@ def leaves(data: Any, path: str = "") -> list[tuple[str, Any]]:
 
 def test_every_group_has_a_folder_and_options():
     folders = {p.name for p in CONFIG_DIR.iterdir() if p.is_dir()}
-    # study/, design/, future/: studies, explorations, futures; events/: added with +events=
-    assert set(GROUPS) <= folders <= set(GROUPS) | {"study", "design", "future", "events"}
+    # study/, design/, future/: studies, explorations, futures; events/: added with +events=;
+    # journey/: a firm's customer journey (journey@firms.<f>.journey=<option>)
+    assert set(GROUPS) <= folders <= set(GROUPS) | {"study", "design", "future", "events",
+                                                     "journey"}
     for group in GROUPS:
         assert options(group), group
         assert list(group_options(group)) == options(group)
@@ -272,3 +274,13 @@ def test_the_sweeps_fast_path_refuses_what_hydra_refuses(overrides):
         load_config(overrides)
     with pytest.raises(ConfigError):
         resolved_config(overrides)
+
+
+@pytest.mark.parametrize("option", options("journey"))
+def test_every_journey_option_builds_on_every_firm(option):
+    from agents.journey import JourneyParams
+
+    assert JourneyParams.from_mapping(raw("journey", option)).names[-1] == "transfer"
+    firms = firm_names("three_ladders")
+    spec = build_scenario(load_config([f"journey@firms.{f}.journey={option}" for f in firms]))
+    assert all(spec.firms[f].journey is not None for f in firms)

@@ -164,9 +164,10 @@ def test_care_deepens_bonds_keeps_insiders_and_costs_per_buyer():
             > base["mean_bond"].sel(firm="b").isel(period=late)).all()
     assert (cared["customers"].sel(firm="b", state="insider").isel(period=-1)
             > base["customers"].sel(firm="b", state="insider").isel(period=-1))
-    np.testing.assert_allclose(cared["cost_to_serve"].sel(firm="b"),
-                               1.5 * cared["firm_units"].sel(firm="b"))
-    assert (base["cost_to_serve"] == 0).all()
+    np.testing.assert_allclose(cared["cost_to_serve"].sel(firm="b"),  # care + journey staff
+                               1.5 * cared["firm_units"].sel(firm="b")
+                               + cared["journey_cost"].sel(firm="b"))
+    np.testing.assert_allclose(base["cost_to_serve"], base["journey_cost"])
     np.testing.assert_allclose(
         cared["profit"], cared["firm_revenue"] - cared["firm_variable_cost"]
         - cared["fixed_cost"] - cared["cost_to_serve"])

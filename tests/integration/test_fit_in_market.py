@@ -1,5 +1,5 @@
 """The iCustomer fit through the market: under-serving a stage loses customers, over-serving
-costs money without winning them (MODEL.md §4, §6; seed 000:15). Off by default."""
+costs money without winning them (MODEL.md §4, §6; seed 000:15). On by default."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sim.validation import ConfigError
 SMALL = ("population.n_customers=4000", "n_periods=30", "economy=steady",
          "strategy@firms.a.strategy=hold", "strategy@firms.b.strategy=hold",
          "strategy@firms.c.strategy=hold")
-FIT = ("market.value.fit.enabled=true",)
+FIT = ()  # on by default
+NO_FIT = ("market.value.fit.enabled=false",)
 
 
 def run(*overrides: str):
@@ -24,9 +25,12 @@ def late_share(ds, firm: str = "a") -> float:
     return float(ds["share"].sel(firm=firm).isel(period=slice(15, None)).mean())
 
 
-def test_the_fit_is_off_by_default_and_changes_nothing_then():
-    a = run("firms.a.stage=transformation", "firms.a.supplied_depth=0")
-    b = run()
+def test_switched_off_the_fit_changes_nothing():
+    from sim.fit import FitValue
+
+    assert isinstance(build_scenario(load_config([])).market.value.get("fit"), FitValue)
+    a = run(*NO_FIT, "firms.a.stage=goods", "firms.a.supplied_depth=0")
+    b = run(*NO_FIT)
     np.testing.assert_array_equal(a["units"].values, b["units"].values)
 
 
@@ -45,7 +49,8 @@ def test_over_serving_a_commodity_costs_money_and_wins_nobody():
     # all of them: more depth adds no value, identical choices
     np.testing.assert_array_equal(lean["units"].values, lavish["units"].values)
     np.testing.assert_allclose(lavish["cost_to_serve"].sel(firm="a"),
-                               0.5 * 9 * lavish["firm_units"].sel(firm="a"))
+                               0.5 * 9 * lavish["firm_units"].sel(firm="a")
+                               + lavish["journey_cost"].sel(firm="a"))
     assert float(lavish["profit"].sel(firm="a").sum()) < float(lean["profit"].sel(firm="a").sum())
 
 

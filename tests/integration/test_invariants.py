@@ -20,9 +20,11 @@ def test_population_is_conserved_across_awareness_states(small_dataset):
 
 
 def test_market_size_scales_counts_and_money_not_shares():
+    """Without journeys: with them, a bigger market also loads the firms' staff (below)."""
     from sim import load_config, simulate
 
-    small = ["population.n_customers=2000", "n_periods=14", "seed=9"]
+    small = ["population.n_customers=2000", "n_periods=14", "seed=9",
+             "market.journey.enabled=false"]
     one = simulate(load_config([*small, "population.market_size=2000"]))
     five = simulate(load_config([*small, "population.market_size=10000"]))
     for name in ("units", "revenue", "customers", "buyers", "consumer_surplus"):
@@ -51,7 +53,9 @@ def test_accounting_adds_up(small_dataset):
     by_firm = ds["revenue"].groupby("offer_firm").sum().rename(offer_firm="firm")
     np.testing.assert_allclose(by_firm.sel(firm=ds["firm"]), ds["firm_revenue"])
     np.testing.assert_allclose(
-        ds["profit"], ds["firm_revenue"] - ds["firm_variable_cost"] - ds["fixed_cost"])
+        ds["profit"], ds["firm_revenue"] - ds["firm_variable_cost"] - ds["fixed_cost"]
+        - ds["cost_to_serve"] - ds["investment"])
+    assert (ds["cost_to_serve"] >= ds["journey_cost"]).all()
     np.testing.assert_allclose(ds["segment_units"].sum("segment"), ds["units"])
     np.testing.assert_allclose(ds["units"].sum("offer"), ds["buyers"])
 

@@ -42,18 +42,18 @@ def test_erlang_c_matches_closed_forms():
     assert erlang_c_wait(2.0, 1.0, 2) == INF
 
 
-@pytest.mark.parametrize(("servers", "rate", "tol"), [(1, 0.5, 0.10), (1, 0.8, 0.15),
-                                                     (3, 2.1, 0.10), (4, 2.0, 0.15)])
-def test_mean_wait_matches_erlang_c(servers, rate, tol):
-    # 20,000 inquiries: the run-to-run spread of the mean wait is 3-5%, so tol is ~3 sd.
-    stats = run(single(capacity=servers, mean_service=1.0), rate)
+@pytest.mark.parametrize(("servers", "rate"), [(1, 0.5), (1, 0.8), (3, 2.1), (4, 2.0)])
+def test_mean_wait_matches_erlang_c(servers, rate):
+    # 4 x 20,000 inquiries: one run's mean wait spreads 3-8% (sd) around Erlang C, so the
+    # mean of four spreads at most 4%, and 12% is 3 sd.
+    runs = [run(single(capacity=servers, mean_service=1.0), rate, seed=s) for s in range(4)]
     mean = erlang_c_wait(rate, 1.0, servers)
-    assert stats.mean_wait[0] == pytest.approx(mean, rel=tol)
+    assert np.mean([r.mean_wait[0] for r in runs]) == pytest.approx(mean, rel=0.12)
     # M/M/c: P(wait > t) = C exp(-(c mu - lambda) t), with C = mean (c mu - lambda).
     decay = servers - rate
     p90 = math.log(mean * decay / 0.1) / decay if mean * decay > 0.1 else 0.0
-    assert stats.p90_wait[0] == pytest.approx(p90, rel=tol, abs=0.02)
-    assert stats.abandonment_rate[0] == 0 and stats.completion == 1.0
+    assert np.mean([r.p90_wait[0] for r in runs]) == pytest.approx(p90, rel=0.12, abs=0.02)
+    assert all(r.abandonment_rate[0] == 0 and r.completion == 1.0 for r in runs)
 
 
 def test_mean_wait_scales_with_the_time_unit():
@@ -144,7 +144,7 @@ def test_final_actions_account_for_every_inquiry():
 
 
 def test_horizon_caps_the_sample():
-    stats = run(JourneyParams(sample_size=400), 2.0, horizon=10.0)
+    stats = run(JourneyParams(sample_size=400, warmup=0), 2.0, horizon=10.0)
     assert 0 < stats.n_inquiries < 60   # Poisson(20) arrivals in 10 time units
 
 

@@ -211,3 +211,20 @@ def test_benchmark_script_prints_one_json_line():
         assert key in result
     assert result["n_customers"] == N_CUSTOMERS and result["agree"] is True
     assert result["full_run_seconds"] is None and result["bytes_per_customer"] > 0
+
+
+def test_journey_expectations_agree_with_the_reference(model):
+    """Shoppers who expect slow journeys with hand-offs (one firm's unknown: NaN)."""
+    s, outside = shopping(model)
+    s = dataclasses.replace(s, journey_wait=np.array([0.2, 1.5, np.nan]),
+                            journey_handoffs=np.array([4.0, 6.0, np.nan]))
+    assert model.market.value.get("journey") is not None
+    engine, reference, _ = both(s, outside, model.market.value, model.market.noise_scale)
+    assert_agree(engine, reference, s.consider)
+    plain, _, _ = both(dataclasses.replace(s, journey_wait=None, journey_handoffs=None),
+                       outside, model.market.value, model.market.noise_scale)
+    loss = plain[0] - engine[0]  # what the expected journeys cost, per offer
+    firm = np.asarray(s.offer_firm)
+    np.testing.assert_allclose(loss[firm == 0], 0.5 * 0.2 + 0.1 * 4.0, atol=1e-5)
+    np.testing.assert_allclose(loss[firm == 1], 0.5 * 1.5 + 0.1 * 6.0, atol=1e-5)
+    np.testing.assert_allclose(loss[firm == 2], 0.0, atol=1e-6)
