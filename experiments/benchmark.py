@@ -12,7 +12,9 @@ Both times exclude building the inputs (the engine's ``ChoiceSituation``, the re
 agents); each is the best of several repeats. The two must agree: per-offer and outside shares
 within ``4 sqrt(p (1 - p) / n) + 0.001`` and at least 99% identical individual choices (the
 uniforms are shared, so only float round-off near a boundary may differ); otherwise the exit
-status is 1. Then a full default run (``simulate``, 1,000,000 customers x 52 periods) is timed.
+status is 1. Then a full default run (``simulate``, 1,000,000 customers x 52 periods) is timed,
+and the default scenario at 100,000 customers with its customer journeys on and off
+(``journey_overhead`` = on / off, best of ``--journey-repeats`` runs each; target <= 1.25).
 
 Progress goes to stderr; stdout gets one JSON line. Run from the repository root::
 
@@ -35,6 +37,7 @@ log = logging.getLogger("benchmark")
 #: The issue's targets on a 2-core machine.
 TARGET_RATIO, TARGET_RATIO_CUSTOMERS = 100.0, 100_000
 TARGET_FULL_RUN_SECONDS, TARGET_PEAK_MB = 60.0, 2048.0
+TARGET_JOURNEY_OVERHEAD, TARGET_JOURNEY_CUSTOMERS = 1.25, 100_000
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -51,6 +54,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--full-run-customers", type=int, default=1_000_000)
     p.add_argument("--full-run-periods", type=int, default=52)
     p.add_argument("--skip-full-run", action="store_true", help="skip the full default run")
+    p.add_argument("--journey-repeats", type=int, default=5,
+                   help="runs with journeys on and off each, best kept (0: skip)")
+    p.add_argument("--journey-customers", type=int, default=TARGET_JOURNEY_CUSTOMERS,
+                   help="customers of the journeys on/off runs (default 100000)")
     p.add_argument("--blas-threads", type=int, default=None,
                    help="set OPENBLAS/OMP/MKL thread counts before numpy loads (default: "
                         "leave the environment alone)")
@@ -167,6 +174,26 @@ def full_run(customers: int, periods: int) -> float:
     return time.perf_counter() - t0
 
 
+def journey_overhead(customers: int, repeats: int) -> dict:
+    """Seconds of the default run with journeys on and off (each the best of ``repeats``,
+    alternated so that machine noise hits both alike), and their ratio."""
+    from scenarios.config import build_scenario, load_config
+    from sim.run import run_model
+
+    specs = {on: build_scenario(load_config([f"population.n_customers={customers}",
+                                             f"market.journey.enabled={str(on).lower()}"]))
+             for on in (True, False)}
+    log.info("journeys on vs off: %d customers x 52 periods, best of %d", customers, repeats)
+    best = {True: float("inf"), False: float("inf")}
+    for _ in range(repeats):
+        for on, spec in specs.items():
+            t0 = time.perf_counter()
+            run_model(spec)
+            best[on] = min(best[on], time.perf_counter() - t0)
+    return {"journey_customers": customers, "journey_on_seconds": best[True],
+            "journey_off_seconds": best[False], "journey_overhead": best[True] / best[False]}
+
+
 def peak_memory_mb() -> float:
     """Peak resident set size of this process so far, in MiB."""
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -186,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = None
     if not args.skip_full_run:
         seconds = full_run(args.full_run_customers, args.full_run_periods)
+    if args.journey_repeats > 0:
+        result.update(journey_overhead(args.journey_customers, args.journey_repeats))
     peak = peak_memory_mb()
     default_run = (args.full_run_customers, args.full_run_periods) == (1_000_000, 52)
     result.update({
@@ -202,6 +231,9 @@ def main(argv: list[str] | None = None) -> int:
                                  if seconds is not None and default_run else None),
             "peak_memory_mb": (peak < TARGET_PEAK_MB
                                if seconds is not None and default_run else None),
+            "journey_overhead": (result["journey_overhead"] <= TARGET_JOURNEY_OVERHEAD
+                                 if result.get("journey_customers") == TARGET_JOURNEY_CUSTOMERS
+                                 else None),
         },
     })
     print(json.dumps(result), flush=True)

@@ -199,7 +199,8 @@ def test_compromise_needs_a_strictly_cheaper_and_a_strictly_dearer_offer():
 def test_benchmark_script_prints_one_json_line():
     out = subprocess.run(
         [sys.executable, "experiments/benchmark.py", "--skip-full-run",
-         "--n-customers", str(N_CUSTOMERS), "--repeats", "1"],
+         "--n-customers", str(N_CUSTOMERS), "--repeats", "1",
+         "--journey-customers", str(N_CUSTOMERS), "--journey-repeats", "1"],
         cwd=ROOT, capture_output=True, text=True, timeout=120,
     )
     assert out.returncode == 0, out.stderr
@@ -211,6 +212,8 @@ def test_benchmark_script_prints_one_json_line():
         assert key in result
     assert result["n_customers"] == N_CUSTOMERS and result["agree"] is True
     assert result["full_run_seconds"] is None and result["bytes_per_customer"] > 0
+    assert result["journey_overhead"] > 0 and result["journey_customers"] == N_CUSTOMERS
+    assert result["targets_met"]["journey_overhead"] is None  # not the target's size
 
 
 def test_journey_expectations_agree_with_the_reference(model):
