@@ -108,10 +108,14 @@ def _figures(ds, out: Path) -> None:
 
     from sim import plots
 
-    for name, draw in (("shares", plots.plot_offer_shares), ("prices", plots.plot_prices),
-                       ("awareness", plots.plot_awareness)):
-        fig, ax = plt.subplots(figsize=(9, 5), layout="constrained")
-        draw(ds, ax)
+    for name, draws in (("shares", [plots.plot_offer_shares]), ("prices", [plots.plot_prices]),
+                        ("awareness", [plots.plot_awareness]),
+                        ("journey", [plots.plot_journey_completion,
+                                     plots.plot_touchpoint_waits])):
+        fig, axes = plt.subplots(1, len(draws), figsize=(9 * len(draws), 5),
+                                 layout="constrained", squeeze=False)
+        for draw, ax in zip(draws, axes[0], strict=True):
+            draw(ds, ax)
         fig.savefig(out / f"{name}.png", dpi=110)
         plt.close(fig)
 
@@ -125,8 +129,10 @@ def _print_summary(ds, out: Path) -> None:
     money = "{:,.0f}".format
     print(table.to_string(formatters={
         "revenue": money, "profit": money, "share": "{:.3f}".format,
-        "insiders_end": "{:,.0f}".format, "average_price": "{:,.2f}".format}))
-    print(f"\nresults: {out / 'results.nc'}\nfigures: {out}/{{shares,prices,awareness}}.png")
+        "insiders_end": "{:,.0f}".format, "average_price": "{:,.2f}".format,
+        "completion": "{:.3f}".format}))
+    print(f"\nresults: {out / 'results.nc'}\n"
+          f"figures: {out}/{{shares,prices,awareness,journey}}.png")
 
 
 def run(args: Sequence[str]) -> int:

@@ -22,10 +22,11 @@ class MarketAccessor:
         self._ds = ds
 
     def summary(self) -> pd.DataFrame:
-        """Per-firm totals over the run: revenue, profit, share, insiders at the end, average price.
+        """Per-firm totals over the run: revenue, profit, share, insiders at the end, average
+        price, journey completion.
 
         Share is the firm's share of all purchases over the run; average price
-        is its revenue per unit sold.
+        is its revenue per unit sold; completion the share of its inquiries that bought.
         """
         ds = self._ds
         units = ds["firm_units"].sum("period")
@@ -38,6 +39,8 @@ class MarketAccessor:
             "share": (units / units.sum()).values if float(units.sum()) else 0.0,
             "insiders_end": ds["customers"].isel(period=-1).sel(state="insider").values,
             "average_price": avg.values,
+            "completion": (ds["final_actions"].sel(action="buys").sum("period")
+                           / ds["inquiries"].sum("period")).values,
         }, index=pd.Index(ds["firm"].values, name="firm"))
         return table
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import xarray as xr
 
-__all__ = ["plot_offer_shares", "plot_prices", "plot_awareness", "plot_economy"]
+__all__ = ["plot_offer_shares", "plot_prices", "plot_awareness", "plot_economy",
+           "plot_journey_completion", "plot_touchpoint_waits"]
 
 
 def plot_offer_shares(ds: xr.Dataset, ax) -> None:
@@ -38,3 +39,36 @@ def plot_economy(ds: xr.Dataset, ax) -> None:
     """The economy index."""
     ax.plot(ds["period"], ds["economy_index"], color="k")
     ax.set(xlabel="period", ylabel="economy index", title="Economy")
+
+
+def plot_journey_completion(ds: xr.Dataset, ax) -> None:
+    """Share of each firm's inquiries that bought (solid) and that went away or escalated
+    (dashed), over time."""
+    lost = ds["final_actions"].sel(action=["goes_away", "escalates"]).sum("action")
+    for k, firm in enumerate(ds["firm"].values):
+        inquiries = ds["inquiries"].sel(firm=firm)
+        ax.plot(ds["period"], ds["journey_completion"].sel(firm=firm), color=f"C{k}",
+                label=f"{firm} bought")
+        ax.plot(ds["period"], (lost.sel(firm=firm) / inquiries).where(inquiries > 0), "--",
+                color=f"C{k}", label=f"{firm} went away / escalated")
+    ax.set(xlabel="period", ylabel="share of inquiries", title="Customer journeys: outcomes",
+           ylim=(0, 1))
+    ax.legend(fontsize="small", ncol=2)
+
+
+def plot_touchpoint_waits(ds: xr.Dataset, ax) -> None:
+    """Mean wait at each touchpoint per firm over the run (bars), with the 90th percentile
+    (ticks); touchpoints nobody visited are left out."""
+    wait = ds["touchpoint_mean_wait"].mean("period")
+    p90 = ds["touchpoint_p90_wait"].mean("period")
+    visited = [str(t) for t in ds["touchpoint"].values
+               if bool(wait.sel(touchpoint=t).notnull().any())]
+    firms = list(ds["firm"].values)
+    width = 0.8 / max(len(firms), 1)
+    for k, firm in enumerate(firms):
+        x = [i + (k - (len(firms) - 1) / 2) * width for i in range(len(visited))]
+        ax.bar(x, wait.sel(firm=firm, touchpoint=visited), width, color=f"C{k}", label=str(firm))
+        ax.plot(x, p90.sel(firm=firm, touchpoint=visited), "_", color="k", markersize=10)
+    ax.set_xticks(range(len(visited)), visited)
+    ax.set(ylabel="wait (hours)", title="Waits by touchpoint (bar: mean, tick: 90th percentile)")
+    ax.legend(fontsize="small")

@@ -33,10 +33,10 @@ def test_the_main_job_runs_prints_a_summary_and_writes_results_and_figures(tmp_p
     out = subprocess.run([*cmd, "run", "population.n_customers=3000", "n_periods=14"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
-    for column in ("revenue", "profit", "share", "insiders_end", "average_price"):
+    for column in ("revenue", "profit", "share", "insiders_end", "average_price", "completion"):
         assert column in out.stdout
     results = list(tmp_path.glob("outputs/*/*/results.nc"))
     assert len(results) == 1
     assert check_dataset(read_results(results[0])) == []
-    for fig in ("shares.png", "prices.png", "awareness.png"):
+    for fig in ("shares.png", "prices.png", "awareness.png", "journey.png"):
         assert (results[0].parent / fig).stat().st_size > 10_000
