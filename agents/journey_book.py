@@ -33,6 +33,7 @@ customer a worse outcome, never a luckier one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Sequence
 
@@ -43,7 +44,7 @@ from sim.params import FROZEN
 from sim.validation import ConfigError, check_positive
 
 __all__ = ["JourneyMarketParams", "JourneyBook", "Served", "touchpoint_names", "BUYS",
-           "ESCALATES"]
+           "ESCALATES", "clear_simulation_cache"]
 
 BUYS, ESCALATES = FINAL_ACTIONS.index("buys"), FINAL_ACTIONS.index("escalates")
 _GRID_KEY = 1 << 20  # spawn keys of grid loads: offset so that negative grid indices work
@@ -123,6 +124,23 @@ class _Simulated:
         n = max(stats.n_inquiries, 1)
         self.arrival_share = stats.arrivals / n
         self.handoff_share = stats.handoffs / n
+        for a in (self.action, self.wait, self.handoffs, self.arrival_share, self.handoff_share):
+            a.flags.writeable = False  # shared by every run that reuses this simulation
+
+
+@functools.lru_cache(maxsize=1024)
+def _simulated(journey: JourneyParams, rate: float, entropy: int,
+               spawn_key: tuple[int, ...]) -> _Simulated:
+    """One SimPy simulation, a pure function of its arguments: remembered per process, so
+    the runs of a sweep or study that share a seed and replicate (common random numbers)
+    and a journey simulate it once. Results are the same with or without the memory."""
+    rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=spawn_key))
+    return _Simulated(simulate_journey(journey, rate, rng))
+
+
+def clear_simulation_cache() -> None:
+    """Forget the process's journey simulations (benchmarks time them afresh)."""
+    _simulated.cache_clear()
 
 
 class JourneyBook:
@@ -164,14 +182,12 @@ class JourneyBook:
         return len(self._simulated)
 
     def _simulate(self, f: int, rate: float, key: tuple) -> _Simulated:
-        """Firm ``f``'s journey simulated at ``rate``: once per distinct journey and ``key``,
-        whose random stream is fixed by ``key`` alone (common random numbers)."""
+        """Firm ``f``'s journey simulated at ``rate``, on the random stream fixed by ``key``
+        alone (common random numbers)."""
         found = self._simulated.get((self._journey_id[f], *key))
         if found is None:
-            seq = np.random.SeedSequence(self.seed.entropy,
-                                         spawn_key=(*self.seed.spawn_key, *key))
-            found = _Simulated(simulate_journey(self.journeys[f], rate,
-                                                np.random.default_rng(seq)))
+            found = _simulated(self.journeys[f], rate, self.seed.entropy,
+                               (*self.seed.spawn_key, *key))
             self._simulated[(self._journey_id[f], *key)] = found
         return found
 

@@ -176,7 +176,9 @@ def full_run(customers: int, periods: int) -> float:
 
 def journey_overhead(customers: int, repeats: int) -> dict:
     """Seconds of the default run with journeys on and off (each the best of ``repeats``,
-    alternated so that machine noise hits both alike), and their ratio."""
+    alternated so that machine noise hits both alike, journey simulations never reused
+    from an earlier run), and their ratio."""
+    from agents.journey_book import clear_simulation_cache
     from scenarios.config import build_scenario, load_config
     from sim.run import run_model
 
@@ -187,6 +189,7 @@ def journey_overhead(customers: int, repeats: int) -> dict:
     best = {True: float("inf"), False: float("inf")}
     for _ in range(repeats):
         for on, spec in specs.items():
+            clear_simulation_cache()  # every run simulates its journeys afresh
             t0 = time.perf_counter()
             run_model(spec)
             best[on] = min(best[on], time.perf_counter() - t0)

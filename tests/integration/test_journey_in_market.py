@@ -95,10 +95,17 @@ def test_booked_sales_are_the_inquiries_that_bought(default):
     assert (default["touchpoint_p90_wait"].fillna(0) >= 0).all()
 
 
-def test_the_same_seed_gives_the_same_journeys(default):
-    again = run()
-    for name in ("final_actions", "touchpoint_mean_wait", "journey_cost", "profit"):
-        np.testing.assert_array_equal(again[name].values, default[name].values)
+def test_the_same_seed_gives_the_same_journeys_remembered_or_simulated_afresh(default):
+    from agents.journey_book import _simulated, clear_simulation_cache
+
+    hits = _simulated.cache_info().hits
+    again = run()  # reuses this process's simulations of the same journeys, loads and seed
+    assert _simulated.cache_info().hits > hits
+    clear_simulation_cache()
+    fresh = run()
+    for ds in (again, fresh):
+        for name in ("final_actions", "touchpoint_mean_wait", "journey_cost", "profit"):
+            np.testing.assert_array_equal(ds[name].values, default[name].values)
 
 
 def test_the_load_grid_tracks_exact_per_period_simulation(default):
