@@ -12,7 +12,8 @@ journey at that load:
   satisfaction, bonds and word of mouth), through :class:`sim.experience.JourneyValue`;
 - a customer who escalates turns detractor and loses bond (churn);
 - the staff time the journey used is the firm's journey cost to serve;
-- next period, shoppers expect the firm's journey to be what it was (its reputation).
+- next period, shoppers expect the firm's journey to be what it was (its reputation; before
+  a firm has served anyone, they expect nothing of it).
 
 A journey's performance depends only on its parameters and its load, so it is
 simulated on a geometric grid of loads (ratio ``load_step``) and interpolated between
