@@ -55,6 +55,10 @@ __all__ = ["FINAL_ACTIONS", "JourneyParams", "JourneyStats", "TouchpointParams",
            "erlang_c_wait", "simulate_journey"]
 
 FINAL_ACTIONS = ("buys", "asks_for_more", "goes_away", "escalates")
+#: Offered load from which a desk counts as saturated (see :meth:`JourneyParams.warmup_at`).
+SATURATED = 0.95
+#: The longest warm-up, in inquiries.
+MAX_WARMUP = 4000
 SERVICE_DISTRIBUTIONS = ("exponential", "lognormal")
 TRANSFER = "transfer"
 
@@ -203,6 +207,33 @@ class JourneyParams:
         out["transfer"] = {k: v for k, v in out["transfer"].items() if k != "name"}
         return out
 
+    def offered_load(self, arrival_rate: float) -> np.ndarray:
+        """Offered load of each desk (touchpoints, then the transfer desk), shape (desk,):
+        arrivals x expected visits (repeat visits for more information included) x mean
+        service / staff. At 1 or more a desk cannot keep up: its queue grows until
+        customers' patience runs out as fast as they arrive."""
+        desks = self.touchpoints + (self.transfer,)
+        steps = np.bincount(self.route(), minlength=len(desks))
+        visits = np.array([sum(d.more_info ** i for i in range(self.max_more_info + 1))
+                           for d in desks])
+        work = np.array([d.mean_service / d.capacity for d in desks])
+        return arrival_rate * steps * visits * work
+
+    def warmup_at(self, arrival_rate: float) -> int:
+        """Inquiries simulated before the sample is measured, at ``arrival_rate``.
+
+        ``warmup`` while every desk keeps up; when one is saturated (offered load
+        >= :data:`SATURATED`) its queue builds until abandonment balances arrivals, with
+        the mean patience as time constant, so the warm-up covers four mean patiences
+        (at most :data:`MAX_WARMUP` inquiries; customers who never abandon face a queue
+        that never settles, and are measured after the longest warm-up).
+        """
+        if self.offered_load(arrival_rate).max() < SATURATED:
+            return self.warmup
+        settle = 4.0 * self.patience * arrival_rate
+        return int(max(self.warmup, min(math.ceil(settle) if math.isfinite(settle)
+                                        else MAX_WARMUP, MAX_WARMUP)))
+
     @property
     def names(self) -> tuple[str, ...]:
         """Touchpoint names in result order: the journey's, then ``"transfer"``."""
@@ -329,11 +360,11 @@ def _step_draws(rng: np.random.Generator, desks, n: int, loops: int,
 
 
 def _draw(params: JourneyParams, route: np.ndarray, arrival_rate: float, horizon: float,
-          rng: np.random.Generator) -> _Draws:
+          rng: np.random.Generator, n: int) -> _Draws:
     """Draw everything up front: touchpoint visits first, then the extra hand-offs, so that
     adding hand-offs leaves every touchpoint's random numbers unchanged (common random
-    numbers across settings)."""
-    n, loops = params.warmup + params.sample_size, params.max_more_info + 1
+    numbers across settings). ``n`` inquiries at most."""
+    loops = params.max_more_info + 1
     n_touch = len(params.touchpoints)
     arrival = np.cumsum(rng.standard_exponential(n) / arrival_rate)
     m = int(np.sum(arrival < horizon))
@@ -430,13 +461,14 @@ def _inquiry(env, i, route, desks, resources, params, draws, log):
     log.action[i], log.time[i] = action, env.now - start
 
 
-def _source(env, route, desks, resources, params, draws, log, warm):
-    """Arrivals: the first ``params.warmup`` inquiries load the queues and are tallied in
-    ``warm`` (not measured); the rest are the sample, tallied in ``log``."""
+def _source(env, route, desks, resources, params, draws, log, warm, measured: range):
+    """Arrivals: inquiries ``measured`` are the sample, tallied in ``log``; those before
+    load the queues and those after keep them loaded while the sample finishes (both
+    tallied in ``warm``, not measured)."""
     for i, t in enumerate(draws.arrival):
         yield env.timeout(t - env.now)
         env.process(_inquiry(env, i, route, desks, resources, params, draws,
-                             warm if i < params.warmup else log))
+                             log if i in measured else warm))
 
 
 def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -444,10 +476,10 @@ def _rate(num: np.ndarray, den: np.ndarray) -> np.ndarray:
         return np.where(den > 0, num / np.maximum(den, 1), np.nan)
 
 
-def _stats(params: JourneyParams, log: _Log) -> JourneyStats:
-    first = params.warmup
-    action = np.asarray(log.action[first:], dtype=np.int64)
-    wait = np.asarray(log.wait[first:], dtype=np.float64)
+def _stats(params: JourneyParams, log: _Log, measured: range) -> JourneyStats:
+    sample = slice(measured.start, measured.stop)
+    action = np.asarray(log.action[sample], dtype=np.int64)
+    wait = np.asarray(log.wait[sample], dtype=np.float64)
     n = action.size
     arrivals = np.asarray(log.arrivals, dtype=np.int64)
     waits = [np.asarray(w, dtype=np.float64) for w in log.waits]
@@ -461,11 +493,11 @@ def _stats(params: JourneyParams, log: _Log) -> JourneyStats:
         completion_rate=_rate(np.asarray(log.passed), arrivals),
         abandonment_rate=_rate(np.asarray(log.abandoned), arrivals), n_inquiries=n,
         final_actions=actions, completion=float(actions[0] / n) if n else math.nan,
-        mean_time_in_journey=float(np.mean(log.time[first:])) if n else math.nan,
+        mean_time_in_journey=float(np.mean(log.time[sample])) if n else math.nan,
         staff_time=float(log.staff_time),
         cost_to_serve=float(log.staff_time * params.staff_cost / n) if n else math.nan,
         inquiry_action=action, inquiry_wait=wait,
-        inquiry_handoffs=np.asarray(log.passes[first:], dtype=np.int64))
+        inquiry_handoffs=np.asarray(log.passes[sample], dtype=np.int64))
 
 
 def simulate_journey(params: JourneyParams, arrival_rate: float, rng: np.random.Generator,
@@ -481,9 +513,10 @@ def simulate_journey(params: JourneyParams, arrival_rate: float, rng: np.random.
     rng : numpy.random.Generator
         The only source of randomness (e.g. the model's ``journey`` stream).
     horizon : float
-        Arrivals stop at ``horizon`` or after ``params.warmup + params.sample_size``
-        inquiries, whichever comes first; queues then drain (every inquiry reaches a
-        final action). Only inquiries after the warm-up are measured.
+        Arrivals stop at ``horizon`` or after the warm-up (:meth:`JourneyParams.warmup_at`)
+        and ``params.sample_size`` inquiries, whichever comes first; queues then drain
+        (every inquiry reaches a final action). Only inquiries after the warm-up are
+        measured.
 
     Returns
     -------
@@ -491,12 +524,20 @@ def simulate_journey(params: JourneyParams, arrival_rate: float, rng: np.random.
     """
     check_positive("arrival_rate", arrival_rate)
     route = params.route()
-    draws = _draw(params, route, arrival_rate, horizon, rng)
+    warmup = params.warmup_at(arrival_rate)
+    # a saturated journey keeps its arrivals coming while the sample finishes (the sample's
+    # later visits queue behind inquiries that arrived after it); one that keeps up does not
+    # need to, its later visits barely queue
+    cooldown = warmup if warmup > params.warmup else 0
+    draws = _draw(params, route, arrival_rate, horizon, rng,
+                  warmup + params.sample_size + cooldown)
+    arrived = len(draws.arrival)
+    measured = range(min(warmup, arrived), min(warmup + params.sample_size, arrived))
     desks = params.touchpoints + (params.transfer,)
     env = simpy.Environment()
     resources = [simpy.Resource(env, capacity=d.capacity) for d in desks]
     log = _Log(len(desks), len(draws.arrival))
     warm = _Log(len(desks), len(draws.arrival))
-    env.process(_source(env, route, desks, resources, params, draws, log, warm))
+    env.process(_source(env, route, desks, resources, params, draws, log, warm, measured))
     env.run()
-    return _stats(params, log)
+    return _stats(params, log, measured)

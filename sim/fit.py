@@ -12,10 +12,12 @@ what they buy::
 so with the default ``stage_shift = 2`` a customer who wants the service depth
 (``d_i = D*(service) = 5``) wants exactly ``D*(s)`` at every stage. Under-supply
 beyond a tolerance costs utility; over-supply adds nothing (``beta_over = 0``) yet
-costs the firm ``c0 + c_depth * D`` per buyer to serve, so over-supply is a margin
-loss and under-supply a customer loss ("You cannot afford to give high level support
-when delivering a commodity. Nor can you give a low level of support when you are
-part of a transformation", 000:15)::
+costs the firm ``c0 + c_depth * D`` per buyer to serve (in the market: the firm's
+``care_cost + depth_cost * D``), so over-supply is a margin loss and under-supply a
+customer loss -- at the choice, and again after buying, when an under-served buyer is
+less often satisfied (:meth:`FitValue.lived`) ("You cannot afford to give high level
+support when delivering a commodity. Nor can you give a low level of support when you
+are part of a transformation", 000:15)::
 
     fit_ij = - beta_under * max(0, d_ij - tolerance - D_j)
              - beta_over  * max(0, D_j - d_ij - tolerance)
@@ -183,6 +185,21 @@ class FitValue:
     def required(self, stage: str | int) -> float:
         """Required depth ``D*(s)`` of ``stage`` (name or index)."""
         return float(self.required_depth[stage_index(stage)])
+
+    def lived(self, s: ChoiceSituation, rows: np.ndarray, offers: np.ndarray) -> np.ndarray:
+        """The fit buyers live with: of ``offers[k]`` to shopper ``rows[k]``, shape (buyer,).
+
+        Lowers the benefit a buyer gets, so an under-served buyer is less often satisfied
+        (bond, word of mouth, churn; and no payment where outcomes are charged for).
+        Zeros while the situation lacks the fit fields.
+        """
+        if s.desired_depth is None or s.supplied_depth is None or s.stage is None:
+            return np.zeros(np.shape(rows))
+        shift = self.stage_shift * (np.asarray(s.stage)[offers] - _NEUTRAL_STAGE)
+        wanted = np.clip(np.asarray(s.desired_depth, np.float64)[rows] + shift, 0, MAX_DEPTH)
+        supplied = np.asarray(s.supplied_depth, np.float64)[offers]
+        return -(self.beta_under * np.maximum(0.0, wanted - self.tolerance - supplied)
+                 + self.beta_over * np.maximum(0.0, supplied - wanted - self.tolerance))
 
     def contribution(self, s: ChoiceSituation) -> Contribution:
         """Fit of each offer to each shopper, shape (offer, shopper); nothing to the outside.

@@ -290,6 +290,9 @@ class MarketModel(mesa.Model):
             else s.price[j]
         delivered = (self.attribute_value.delivered(s, local, j)
                      + mp.satisfaction_noise * noise[bought])
+        fit = mp.value.get("fit")
+        if fit is not None:  # the interaction depth they live with
+            delivered = delivered + fit.lived(s, local, j)
         journey_value = mp.value.get("journey")
         if journey_value is not None and self.journey.active:  # the journey they lived
             delivered = delivered - journey_value.penalty(served.wait[bought],

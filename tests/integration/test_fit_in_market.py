@@ -65,3 +65,13 @@ def test_over_serving_a_commodity_costs_money_and_wins_nobody():
 def test_bad_fit_settings_are_one_line_errors(overrides, field):
     with pytest.raises(ConfigError, match=field):
         build_scenario(load_config([*SMALL, *overrides]))
+
+
+def test_under_served_buyers_are_less_often_satisfied():
+    """The fit is lived, not only expected: buyers of an under-serving firm are disappointed
+    more often (so bonds, word of mouth and, for outcome-charged stages, payments suffer)."""
+    under = run("firms.a.stage=experience", "firms.a.supplied_depth=2")
+    fitting = run("firms.a.stage=experience", "firms.a.supplied_depth=7")
+    late = slice(5, None)
+    assert (under["satisfied_share"].sel(firm="a").isel(period=late).mean()
+            < fitting["satisfied_share"].sel(firm="a").isel(period=late).mean() - 0.05)

@@ -213,3 +213,27 @@ def test_config_errors_carry_the_path():
     with pytest.raises(ConfigError) as err:
         from_mapping(JourneyParams, {"touchpoints": [{"name": "a", "capacity": 0}]})
     assert err.value.field == "touchpoints[0].capacity"
+
+
+def test_an_overloaded_desk_is_measured_in_its_settled_state():
+    """Twice the work five staff can do, customers who wait an hour on average: in the
+    settled state the desk serves what it can, 5 of every 10 arrivals (fluid limit of the
+    Erlang-A queue), and the rest give up. The warm-up grows to let the queue settle."""
+    params = JourneyParams(touchpoints=(desk(capacity=5),), patience=1.0, sample_size=400,
+                           escalation=0.0)
+    assert params.offered_load(10.0)[0] == pytest.approx(2.0)
+    assert params.warmup_at(10.0) >= params.warmup and params.warmup_at(1.0) == params.warmup
+    runs = [run(params, 10.0, seed=s) for s in range(4)]
+    assert np.mean([r.abandonment_rate[0] for r in runs]) == pytest.approx(0.5, abs=0.05)
+
+
+def test_an_overload_warms_up_for_four_mean_patiences():
+    def warmup(patience: float, warmup: int = 10) -> int:
+        return JourneyParams(touchpoints=(desk(capacity=2),), patience=patience,
+                             warmup=warmup).warmup_at(3.0)   # offered load 1.5
+
+    assert warmup(4.0) == 4 * 4.0 * 3.0                       # 48 inquiries
+    assert warmup(4.0, warmup=50) == 50                       # never below the usual one
+    assert warmup(1000.0) == warmup(INF) == 4000              # capped
+    assert JourneyParams(touchpoints=(desk(capacity=2),), patience=4.0,
+                         warmup=10).warmup_at(1.0) == 10      # keeps up: the usual warm-up
