@@ -42,7 +42,9 @@ def test_erlang_c_matches_closed_forms():
     assert erlang_c_wait(2.0, 1.0, 2) == INF
 
 
-@pytest.mark.parametrize(("servers", "rate"), [(1, 0.5), (1, 0.8), (3, 2.1), (4, 2.0)])
+@pytest.mark.parametrize(("servers", "rate"), [
+    (1, 0.5), (3, 2.1),
+    pytest.param(1, 0.8, marks=pytest.mark.slow), pytest.param(4, 2.0, marks=pytest.mark.slow)])
 def test_mean_wait_matches_erlang_c(servers, rate):
     # 4 x 20,000 inquiries: one run's mean wait spreads 3-8% (sd) around Erlang C, so the
     # mean of four spreads at most 4%, and 12% is 3 sd.
