@@ -256,8 +256,9 @@ def analyse(ds: xr.Dataset, params) -> tuple[str, plt.Figure]:
         + ", ".join(f"{float(price.sel(condition=c, arm=diag_arm[c]).mean()):.2f} at {c}"
                     for c in rows)
         + ". Compare depths within a stage; profit levels across stages also differ by "
-        "the revenue model. Satisfaction compares the attribute value a buyer receives with "
-        "their expectation: the fit enters the choice, not that judgement. "
+        "the revenue model. Satisfaction compares the value a buyer receives -- attributes, "
+        "less the fit's shortfall and the journey's waits -- with their expectation, so the "
+        "fit enters both the choice and that judgement. "
         f"{ds.sizes['replicate']} replicates, {ds.sizes['period']} periods; profit and cost "
         "to serve are summed over the horizon, share is the period mean.\n",
         "## Profit ridge vs the iCustomer diagonal\n",

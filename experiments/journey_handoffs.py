@@ -211,8 +211,8 @@ def journey_config(params, condition: str, arm: str):
 
 
 def overloads(out, params, h: dict[str, int]) -> list[str]:
-    """Arms whose transfer desk is offered more work than its staff can do, and how much of
-    the period the engine's sampled inquiries span at that load."""
+    """Arms whose transfer desk is offered more work than its staff can do, with the load,
+    the warm-up the engine gives the queue to settle at that load, and its span in hours."""
     lines = []
     for c in params.conditions:
         for a in [x for x in h if h[x] > 0]:
@@ -220,9 +220,12 @@ def overloads(out, params, h: dict[str, int]) -> list[str]:
             rate = float(np.mean(pick(out, "inquiries per period", c, a))) / hours
             load = rate * h[a] * j.transfer.mean_service / j.transfer.capacity
             if load >= 1:
-                window = (j.warmup + j.sample_size) / rate
-                lines.append(f"{c} {a}: offered load {load:.1f}× the desk's staff, sample "
-                             f"spans {window:.1f} of {hours:g} h")
+                from agents.journey import JourneyParams
+                from scenarios.config import plain
+
+                warm = JourneyParams.from_mapping(plain(j)).warmup_at(rate)
+                lines.append(f"{c} {a}: offered load {load:.1f}× the desk's staff, warm-up "
+                             f"{warm} inquiries ({warm / rate:.1f} h)")
     return lines
 
 
@@ -369,10 +372,10 @@ def analyse(ds: xr.Dataset, params) -> tuple[str, plt.Figure]:
               "per load (after a warm-up); customers' outcomes are drawn from those samples."]
     if over:
         lines.append("- Where a desk is offered more work than its staff can do, its queue "
-                     "keeps growing through the period, but the engine measures only the "
-                     "sampled inquiries, which arrive in the first hours: the waits and "
-                     "losses at an overloaded desk are understated. Here: "
-                     + "; ".join(over) + ".")
+                     "grows until customers give up as fast as they arrive; the engine lets "
+                     "it settle (a warm-up of four mean patiences, arrivals kept coming while "
+                     "the sample finishes) before measuring, and the settled state is what "
+                     "the period is taken to be. Here: " + "; ".join(over) + ".")
     lines.append("\nThe verdicts are computed from the runs above; rerun the command to "
                  "reproduce them.\n")
     fig, axes = plt.subplots(2, 4, figsize=(21, 9.5), layout="constrained")
