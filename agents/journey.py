@@ -23,12 +23,13 @@ Final actions, one per inquiry (:data:`FINAL_ACTIONS`): ``buys`` (passed every s
 ``goes_away`` and ``escalates`` (abandoned a queue). Cost to serve is staff busy time times
 ``staff_cost``, per inquiry.
 
-Only a sample (``sample_size``) of inquiries is simulated, never one process per customer;
-the caller scales demand into ``arrival_rate`` so load rises with demand. Later, the measured
-waits, hand-offs, completion and abandonment will feed all customers of the market: the
-experience component of value, the churn hazard, word-of-mouth valence and the firm's cost
-to serve. All randomness comes from the ``rng`` passed in and is drawn up front, per inquiry
-and step, so runs that differ only in a parameter share their random numbers.
+Only a sample (``sample_size``) of inquiries is measured, never one process per customer,
+after a warm-up that loads the queues (longer when a desk is saturated, see
+:meth:`JourneyParams.warmup_at`); the caller scales demand into ``arrival_rate`` so load
+rises with demand. :mod:`agents.journey_book` feeds the measured outcomes to the market's
+customers (experience value, churn, word of mouth, cost to serve). All randomness comes
+from the ``rng`` passed in and is drawn up front, per inquiry and step, so runs that
+differ only in a parameter share their random numbers.
 """
 
 from __future__ import annotations
