@@ -75,3 +75,13 @@ def test_under_served_buyers_are_less_often_satisfied():
     late = slice(5, None)
     assert (under["satisfied_share"].sel(firm="a").isel(period=late).mean()
             < fitting["satisfied_share"].sel(firm="a").isel(period=late).mean() - 0.05)
+
+
+def test_the_stage_only_shifts_the_depth_customers_want():
+    """Invariant: a firm two depth units above the diagonal looks the same to customers at
+    goods (D*=3) as at experience (D*=7), unless a depth is clipped at 0 or 10."""
+    goods = run("firms.a.stage=goods", "firms.a.supplied_depth=5", "n_periods=10")
+    experience = run("firms.a.stage=experience", "firms.a.supplied_depth=9", "n_periods=10")
+    np.testing.assert_array_equal(goods["units"].values, experience["units"].values)
+    np.testing.assert_array_equal(goods["satisfied_share"].values,
+                                  experience["satisfied_share"].values)
