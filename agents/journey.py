@@ -449,13 +449,14 @@ def _step(env, i, s, k, delay, desks, resources, params, draws, log):
 
 
 def _inquiry(env, i, route, desks, resources, params, draws, log):
-    """SimPy process of inquiry ``i``: walk the route; record its final action and time."""
-    start, action, delay = env.now, 0, 0.0
+    """SimPy process of inquiry ``i``: walk the route (a list of desk indices); record its
+    final action and time."""
+    start, action, delay, last = env.now, 0, 0.0, len(route) - 1
     for s, k in enumerate(route):
         action = yield from _step(env, i, s, k, delay, desks, resources, params, draws, log)
         if action:
             break
-        if s < route.size - 1:
+        if s < last:
             log.handoffs[k] += 1
             log.passes[i] += 1
             delay = desks[k].handoff_delay * draws.handoff[i][s]
@@ -539,6 +540,7 @@ def simulate_journey(params: JourneyParams, arrival_rate: float, rng: np.random.
     resources = [simpy.Resource(env, capacity=d.capacity) for d in desks]
     log = _Log(len(desks), len(draws.arrival))
     warm = _Log(len(desks), len(draws.arrival))
-    env.process(_source(env, route, desks, resources, params, draws, log, warm, measured))
+    env.process(_source(env, route.tolist(), desks, resources, params, draws, log, warm,
+                        measured))
     env.run()
     return _stats(params, log, measured)

@@ -68,7 +68,7 @@ class JourneyMarketParams:
 
     enabled: bool = True
     hours_per_period: float = 40.0
-    load_step: float = 1.4
+    load_step: float = 1.5
 
     def __post_init__(self) -> None:
         check_positive("hours_per_period", self.hours_per_period)
