@@ -197,9 +197,7 @@ class FitValue:
             return np.zeros(np.shape(rows))
         shift = self.stage_shift * (np.asarray(s.stage)[offers] - _NEUTRAL_STAGE)
         wanted = np.clip(np.asarray(s.desired_depth, np.float64)[rows] + shift, 0, MAX_DEPTH)
-        supplied = np.asarray(s.supplied_depth, np.float64)[offers]
-        return -(self.beta_under * np.maximum(0.0, wanted - self.tolerance - supplied)
-                 + self.beta_over * np.maximum(0.0, supplied - wanted - self.tolerance))
+        return _loss(wanted, np.asarray(s.supplied_depth, np.float64)[offers], self)
 
     def contribution(self, s: ChoiceSituation) -> Contribution:
         """Fit of each offer to each shopper, shape (offer, shopper); nothing to the outside.
@@ -270,16 +268,22 @@ def fit_utility(desired: np.ndarray, supplied: np.ndarray, stage: np.ndarray,
     [[0.0, -2.0], [-2.0, -5.0]]
     """
     d = desired_depth(desired, stage, params)  # (offer, shopper), fresh
+    return _loss(d, np.asarray(supplied).astype(d.dtype)[:, None], params)
+
+
+def _loss(wanted: np.ndarray, supplied: np.ndarray, params: FitValue) -> np.ndarray:
+    """``-beta_under * max(0, wanted - tol - supplied) - beta_over * max(0, supplied - wanted
+    - tol)``, computed in place in ``wanted`` (a fresh array; ``supplied`` broadcasts)."""
+    d = wanted
     dtype = d.dtype
     tol = dtype.type(params.tolerance)
-    dep = np.asarray(supplied).astype(dtype)[:, None]
     if params.beta_over > 0:
-        over = dep - d
+        over = supplied - d
         over -= tol
         np.maximum(over, 0, out=over)
         over *= dtype.type(params.beta_over)
     d -= tol
-    d -= dep  # shortfall beyond the tolerance
+    d -= supplied  # shortfall beyond the tolerance
     np.maximum(d, 0, out=d)
     d *= dtype.type(params.beta_under)
     if params.beta_over > 0:
