@@ -27,7 +27,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from scenarios.study import StudyParams, fmt, main, mean_ci
+from scenarios.study import StudyParams, fmt, mean_ci
+from scenarios.study_cli import main
 
 NAME = "downturn_polarisation"
 TIERS = ("low", "mid", "high")

@@ -26,7 +26,8 @@ from matplotlib.colors import TwoSlopeNorm
 from matplotlib.patches import Rectangle
 
 from scenarios.config import build_scenario, load_config
-from scenarios.study import fmt, main, mean_ci, paired_ci, verdict
+from scenarios.study import fmt, mean_ci, paired_ci, verdict
+from scenarios.study_cli import main
 from sim.fit import FitValue, stage_index
 
 NAME = "icustomer_fit"

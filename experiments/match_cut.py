@@ -20,7 +20,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from scenarios.study import fmt, main, mean_ci, paired_ci, verdict
+from scenarios.study import fmt, mean_ci, paired_ci, verdict
+from scenarios.study_cli import main
 
 NAME = "match_cut"
 FIRM = "a"
